@@ -1,0 +1,288 @@
+package dev.microkit.notificator.registration;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.ObservesAsync;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.support.CloseableClient;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.vertx.http.HttpServer;
+import io.quarkus.vertx.http.HttpServerStart;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Keeps this instance listed in etcd for as long as it serves, the way go-kit's {@code sd/etcdv3} registrar does:
+ * a key bound to a lease that is kept alive, so that a crashed instance disappears after the lease's TTL.
+ * <ul>
+ * <li>Registers after the server listens, in the background: the service serves even while etcd is down.</li>
+ * <li>When the lease is lost (keep-alive gave up, lease not found, expired during an outage) it grants a new one and
+ * puts the key again, with capped backoff, until shutdown.</li>
+ * <li>Deregisters first at shutdown (revokes the lease), while the server still serves for the shutdown delay, so a
+ * client that sees the key vanish never meets a closed port.</li>
+ * </ul>
+ * All etcd calls are asynchronous with a deadline; nothing here blocks a jetcd callback.
+ */
+@ApplicationScoped
+public class Registrar {
+
+    private static final Logger LOG = Logger.getLogger(Registrar.class);
+
+    /** The lease that currently holds the key. */
+    public record Holding(String key, long leaseId) {
+    }
+
+    private final Client etcd;
+    private final EtcdConfig etcdConfig;
+    private final RegistrationConfig config;
+    private final HttpServer server;
+    private final ObjectMapper json;
+    private final String version;
+
+    private final Object lock = new Object();
+    /** Set once, under {@link #lock}, before the first registration attempt. */
+    private volatile String key;
+    private volatile ByteSequence keyBytes;
+    private volatile ByteSequence valueBytes;
+    /** Guarded by {@link #lock}. */
+    private Holding holding;
+    /** Guarded by {@link #lock}. */
+    private CloseableClient keepAlive;
+    /** Guarded by {@link #lock}. */
+    private boolean stopped;
+    /** Guarded by {@link #lock}. */
+    private boolean registeredBefore;
+    /** Guarded by {@link #lock}: only the first failure of a run of failures is logged as a warning. */
+    private boolean failureReported;
+
+    @Inject
+    Registrar(Client etcd, EtcdConfig etcdConfig, RegistrationConfig config, HttpServer server, ObjectMapper json,
+            @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
+        this.etcd = etcd;
+        this.etcdConfig = etcdConfig;
+        this.config = config;
+        this.server = server;
+        this.json = json;
+        this.version = version;
+    }
+
+    /**
+     * Fired once the HTTP server, which also serves gRPC, listens: the bound port is known (also with port 0).
+     * {@code StartupEvent} comes too early for that. Every HTTP verticle instance fires it; only the first counts.
+     */
+    void onServerStart(@ObservesAsync HttpServerStart event) throws JsonProcessingException {
+        synchronized (lock) {
+            if (key != null || stopped) {
+                return;
+            }
+            announce();
+        }
+        register();
+    }
+
+    private void announce() throws JsonProcessingException {
+        String host = config.advertisedHost().or(AdvertisedAddress::firstNonLoopbackIpv4)
+                .orElse(AdvertisedAddress.LOOPBACK);
+        String addr = AdvertisedAddress.of(host, config.advertisedPort().orElse(server.getPort()));
+        String instanceId = config.instanceId().orElseGet(() -> UUID.randomUUID().toString());
+        key = config.prefix() + config.serviceName() + "/" + addr;
+        String value = json.writeValueAsString(Endpoint.of(addr, instanceId, version));
+        keyBytes = ByteSequence.from(key, UTF_8);
+        valueBytes = ByteSequence.from(value, UTF_8);
+        LOG.infof("Registering %s = %s in etcd %s (ttl %ss)", key, value, etcdConfig.endpoints(), ttlSeconds());
+    }
+
+    /** With {@code quarkus.shutdown.delay} set, this comes first: deregister, then serve for the delay. */
+    void onShutdownDelay(@Observes ShutdownDelayInitiatedEvent event) {
+        deregister();
+    }
+
+    /** Without a shutdown delay, deregister before the server stops all the same. */
+    void onShutdown(@Observes @Priority(1) ShutdownEvent event) {
+        deregister();
+    }
+
+    /** The lease that holds the key now, if any. */
+    public Optional<Holding> holding() {
+        synchronized (lock) {
+            return Optional.ofNullable(holding);
+        }
+    }
+
+    private void register() {
+        Duration initial = config.retryInitialBackoff();
+        Duration max = config.retryMaxBackoff().compareTo(initial) < 0 ? initial : config.retryMaxBackoff();
+        Uni.createFrom().deferred(this::attempt)
+                .onFailure(failure -> !isStopped()).invoke(this::reportFailure)
+                .onFailure(failure -> !isStopped()).retry().withBackOff(initial, max).indefinitely()
+                .subscribe().with(this::hold, failure -> LOG.debugf("Registration ended: %s", failure));
+    }
+
+    /** One try: grant a lease, put the key on it; on failure the lease is revoked again, best effort. */
+    private Uni<Long> attempt() {
+        if (isStopped()) {
+            return Uni.createFrom().failure(new IllegalStateException("shutting down"));
+        }
+        return withDeadline(() -> etcd.getLeaseClient().grant(ttlSeconds()))
+                .map(granted -> granted.getID())
+                .chain(leaseId -> withDeadline(() -> etcd.getKVClient().put(keyBytes, valueBytes,
+                        PutOption.builder().withLeaseId(leaseId).build()))
+                        .onFailure().invoke(() -> revokeQuietly(leaseId))
+                        .replaceWith(leaseId));
+    }
+
+    /** The key is on {@code leaseId}: keep the lease alive, unless shutdown came first. */
+    private void hold(long leaseId) {
+        synchronized (lock) {
+            if (stopped) {
+                revokeQuietly(leaseId);
+                return;
+            }
+            holding = new Holding(key, leaseId);
+            keepAlive = etcd.getLeaseClient().keepAlive(leaseId, new KeepAliveObserver(leaseId));
+            failureReported = false;
+            LOG.infof("%s %s in etcd (lease %x)", registeredBefore ? "Re-registered" : "Registered", key, leaseId);
+            registeredBefore = true;
+        }
+    }
+
+    /** The lease is gone or will be: put the key again on a new one. */
+    private void lost(long leaseId, String why) {
+        synchronized (lock) {
+            if (stopped || holding == null || holding.leaseId() != leaseId) {
+                return;
+            }
+            holding = null;
+            keepAlive.close();
+            keepAlive = null;
+            LOG.warnf("Registration %s lost (%s); registering again", key, why);
+        }
+        register();
+    }
+
+    private void deregister() {
+        Holding held;
+        synchronized (lock) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            held = holding;
+            holding = null;
+            if (keepAlive != null) {
+                keepAlive.close();
+                keepAlive = null;
+            }
+        }
+        if (held == null) {
+            LOG.infof("Not registered in etcd, nothing to deregister");
+            return;
+        }
+        Duration timeout = config.deregisterTimeout();
+        try {
+            etcd.getLeaseClient().revoke(held.leaseId()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.infof("Deregistered %s from etcd (lease %x revoked)", held.key(), held.leaseId());
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warnf("Could not deregister %s within %s (%s); etcd drops it when lease %x expires within %ss",
+                    held.key(), timeout, e instanceof ExecutionException ? e.getCause() : e, held.leaseId(),
+                    ttlSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void reportFailure(Throwable failure) {
+        synchronized (lock) {
+            if (failureReported) {
+                LOG.debugf("Registration attempt failed: %s", failure);
+                return;
+            }
+            failureReported = true;
+        }
+        LOG.warnf("Cannot register %s in etcd %s yet (%s); retrying in the background", key,
+                etcdConfig.endpoints(), failure);
+    }
+
+    private void revokeQuietly(long leaseId) {
+        etcd.getLeaseClient().revoke(leaseId).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                LOG.debugf("Could not revoke lease %x, it expires by itself: %s", leaseId, failure);
+            }
+        });
+    }
+
+    private boolean isStopped() {
+        synchronized (lock) {
+            return stopped;
+        }
+    }
+
+    private long ttlSeconds() {
+        return config.ttl().toSeconds();
+    }
+
+    /** jetcd calls have no deadline of their own. */
+    private <T> Uni<T> withDeadline(Supplier<CompletionStage<T>> call) {
+        Duration timeout = etcdConfig.requestTimeout();
+        return Uni.createFrom().completionStage(call)
+                .ifNoItem().after(timeout)
+                .failWith(() -> new TimeoutException("etcd did not answer within " + timeout));
+    }
+
+    /**
+     * jetcd reports a lease that etcd no longer knows with {@code onError(NOT_FOUND)}, and one whose TTL passed
+     * without a renewal with {@code onCompleted}; other errors are transient and jetcd keeps retrying by itself.
+     */
+    private final class KeepAliveObserver implements StreamObserver<LeaseKeepAliveResponse> {
+        private final long leaseId;
+
+        KeepAliveObserver(long leaseId) {
+            this.leaseId = leaseId;
+        }
+
+        @Override
+        public void onNext(LeaseKeepAliveResponse response) {
+            // renewed
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            if (failure instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND) {
+                lost(leaseId, "lease not found");
+            } else {
+                LOG.debugf("Keep-alive of lease %x failed, jetcd retries: %s", leaseId, failure);
+            }
+        }
+
+        @Override
+        public void onCompleted() {
+            lost(leaseId, "lease expired before it could be renewed");
+        }
+    }
+}
