@@ -28,11 +28,13 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.HttpServer;
 import io.quarkus.vertx.http.HttpServerStart;
 import io.smallrye.mutiny.Uni;
@@ -90,6 +92,15 @@ public class Registrar {
         this.server = server;
         this.json = json;
         this.version = version;
+    }
+
+    /**
+     * Connects to etcd while the HTTP server is still starting, so that registering costs two round trips, not a
+     * connection set-up too. The answer does not matter; a failure is retried by the registration itself.
+     */
+    void onStart(@Observes StartupEvent event) {
+        etcd.getKVClient().get(ByteSequence.from(config.prefix(), UTF_8), GetOption.builder().withCountOnly(true)
+                .build()).orTimeout(etcdConfig.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**

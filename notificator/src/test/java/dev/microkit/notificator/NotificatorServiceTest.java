@@ -1,0 +1,89 @@
+package dev.microkit.notificator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.net.URL;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.microkit.testing.etcd.EtcdTestResource;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@WithTestResource(EtcdTestResource.class)
+class NotificatorServiceTest {
+
+    @TestHTTPResource("/")
+    URL server;
+
+    private NotificatorChannel notificator;
+
+    @BeforeEach
+    void connect() {
+        notificator = NotificatorChannel.to(server.getPort());
+    }
+
+    @AfterEach
+    void disconnect() {
+        notificator.close();
+    }
+
+    @Test
+    void sendEmailAnswersAFreshUuid() {
+        String first = notificator.sendEmail("ann@example.com", "Hi!").getId();
+        String second = notificator.sendEmail("ann@example.com", "Hi!").getId();
+
+        assertEquals(first, UUID.fromString(first).toString());
+        assertEquals(second, UUID.fromString(second).toString());
+        assertNotEquals(first, second);
+    }
+
+    @Test
+    void blankEmailIsAnInvalidArgument() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> notificator.sendEmail("  ", "Hi!"));
+
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals("email must be a well-formed address; email must not be blank", e.getStatus().getDescription());
+    }
+
+    @Test
+    void missingEmailIsAnInvalidArgument() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> notificator.sendEmail("", ""));
+
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals("email must not be blank", e.getStatus().getDescription());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "test", "ann@", "@example.com", "ann example@example.com", "ann@@example.com" })
+    void malformedEmailIsAnInvalidArgument(String email) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> notificator.sendEmail(email, "Hi!"));
+
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals("email must be a well-formed address", e.getStatus().getDescription());
+    }
+
+    @Test
+    void tooLongEmailIsAnInvalidArgument() {
+        String email = "a".repeat(64) + "@" + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(62) + ".com";
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> notificator.sendEmail(email, "Hi!"));
+
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals("email must be at most 254 characters", e.getStatus().getDescription());
+    }
+}

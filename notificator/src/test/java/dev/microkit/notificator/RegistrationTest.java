@@ -1,0 +1,88 @@
+package dev.microkit.notificator;
+
+import static io.restassured.RestAssured.given;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.time.Duration;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import dev.microkit.testing.etcd.EtcdCluster;
+import dev.microkit.testing.etcd.EtcdTestResource;
+import dev.microkit.testing.etcd.InjectEtcd;
+import io.etcd.jetcd.KeyValue;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** Registration in a real etcd, with a 2 s lease (the test profile). */
+@QuarkusTest
+@WithTestResource(EtcdTestResource.class)
+class RegistrationTest {
+
+    private static final Duration TTL = Duration.ofSeconds(2);
+
+    @InjectEtcd
+    EtcdCluster etcd;
+
+    @TestHTTPResource("/")
+    URL server;
+
+    private String key() {
+        return "/services/notificator/127.0.0.1:" + server.getPort();
+    }
+
+    private KeyValue awaitKey() {
+        return await().atMost(Duration.ofSeconds(10)).until(() -> etcd.get(key()), Optional::isPresent).get();
+    }
+
+    @Test
+    void keyHoldsTheEtcdNamingEndpointJson() {
+        String value = awaitKey().getValue().toString(UTF_8);
+
+        String expected = "\\{\"Op\":0,\"Addr\":\"127\\.0\\.0\\.1:" + server.getPort()
+                + "\",\"Metadata\":\"id=[0-9a-f-]{36}&version=1\\.0\\.0-SNAPSHOT\"\\}";
+        assertTrue(value.matches(expected), value + " does not match " + expected);
+    }
+
+    @Test
+    void readinessNamesTheKeyAndTheLeaseThatHoldsIt() {
+        long lease = awaitKey().getLease();
+
+        given().get("/q/health/ready").then()
+                .statusCode(200)
+                .body("checks.find { it.name == 'etcd-registration' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'etcd-registration' }.data.key", equalTo(key()))
+                .body("checks.find { it.name == 'etcd-registration' }.data.lease", equalTo(Long.toHexString(lease)));
+    }
+
+    @Test
+    void keyComesBackOnANewLeaseAfterEtcdWasDownLongerThanTheTtl() throws InterruptedException {
+        long lease = awaitKey().getLease();
+
+        etcd.member(0).kill();
+        Thread.sleep(TTL.plusSeconds(1).toMillis());
+        given().get("/q/health/ready").then()
+                .statusCode(503)
+                .body("checks.name", hasItem("etcd-registration"))
+                .body("checks.find { it.name == 'etcd-registration' }.status", equalTo("DOWN"));
+        etcd.member(0).start();
+
+        // etcd keeps leases across a restart and renews their TTL, so the old key may still be there for a while:
+        // only a key on a new lease, still present after the old lease would have expired, proves re-registration.
+        KeyValue back = await().atMost(Duration.ofSeconds(15))
+                .until(() -> etcd.get(key()), kv -> kv.isPresent() && kv.get().getLease() != lease).get();
+        Thread.sleep(TTL.multipliedBy(2).toMillis());
+        assertEquals(back.getLease(), awaitKey().getLease(), "the new lease is kept alive");
+        assertNotEquals(lease, back.getLease());
+        given().get("/q/health/ready").then().statusCode(200);
+    }
+}

@@ -1,0 +1,177 @@
+package dev.microkit.testing.etcd;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One real etcd server process (Debian's {@code etcd-server}) on loopback ports, with its own data dir. It can be
+ * stopped, killed with SIGKILL and started again on the same ports and data.
+ */
+public final class EtcdMember {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+    private final String name;
+    private final int clientPort;
+    private final int peerPort;
+    private final Path dataDir;
+    private final Path log;
+    private String initialCluster;
+    private boolean bootstrapped;
+    private Process process;
+
+    EtcdMember(String name, int clientPort, int peerPort, Path workDir) {
+        this.name = name;
+        this.clientPort = clientPort;
+        this.peerPort = peerPort;
+        this.dataDir = workDir.resolve(name + ".etcd");
+        this.log = workDir.resolve(name + ".log");
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The URL clients dial, e.g. {@code http://127.0.0.1:23790}. */
+    public String clientUrl() {
+        return "http://127.0.0.1:" + clientPort;
+    }
+
+    String peerUrl() {
+        return "http://127.0.0.1:" + peerPort;
+    }
+
+    void initialCluster(String initialCluster) {
+        this.initialCluster = initialCluster;
+    }
+
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** Starts the process (on the same data dir after a stop or kill), without waiting for it to serve. */
+    public synchronized void launch() {
+        if (isRunning()) {
+            return;
+        }
+        List<String> command = new ArrayList<>(List.of("etcd",
+                "--name", name,
+                "--data-dir", dataDir.toString(),
+                "--listen-client-urls", clientUrl(),
+                "--advertise-client-urls", clientUrl(),
+                "--listen-peer-urls", peerUrl(),
+                "--initial-advertise-peer-urls", peerUrl(),
+                "--initial-cluster", initialCluster,
+                "--initial-cluster-token", "microkit-test",
+                "--initial-cluster-state", bootstrapped ? "existing" : "new",
+                "--heartbeat-interval", "50",
+                "--election-timeout", "500",
+                "--logger", "zap",
+                "--log-outputs", "stderr"));
+        try {
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start etcd (apt-get install etcd-server)", e);
+        }
+        bootstrapped = true;
+    }
+
+    /** Starts the process and waits until it reports itself healthy. */
+    public void start() {
+        launch();
+        awaitHealthy(Duration.ofSeconds(30));
+    }
+
+    /** Waits until {@code /health} answers true, which needs a leader, so a quorum of the cluster. */
+    public void awaitHealthy(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl() + "/health"))
+                .timeout(Duration.ofSeconds(1)).build();
+        while (System.nanoTime() < deadline) {
+            if (!isRunning()) {
+                throw new IllegalStateException("etcd " + name + " exited:\n" + logTail());
+            }
+            try {
+                HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200 && response.body().contains("\"health\":\"true\"")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            sleep(50);
+        }
+        throw new IllegalStateException("etcd " + name + " not healthy within " + timeout + ":\n" + logTail());
+    }
+
+    /** SIGTERM, and wait for the process to exit. */
+    public synchronized void stop() {
+        if (process != null) {
+            process.destroy();
+            awaitExit();
+        }
+    }
+
+    /** SIGKILL: the process dies at once, as in a crash. */
+    public synchronized void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            awaitExit();
+        }
+    }
+
+    /** Kill, then start again on the same ports and data. */
+    public void restart() {
+        kill();
+        start();
+    }
+
+    public String logTail() {
+        try {
+            List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private void awaitExit() {
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + "@" + clientUrl();
+    }
+}

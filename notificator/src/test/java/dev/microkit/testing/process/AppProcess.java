@@ -1,0 +1,111 @@
+package dev.microkit.testing.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A packaged Quarkus application ({@code quarkus-run.jar}) run as a child process, as it runs in production: it can
+ * be stopped with SIGTERM or killed with SIGKILL. Its output goes to {@code target/process-logs/<name>.log}.
+ */
+public final class AppProcess implements AutoCloseable {
+
+    private final String name;
+    private final Process process;
+    private final Path log;
+    private final long startedNanos;
+
+    private AppProcess(String name, Process process, Path log, long startedNanos) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+        this.startedNanos = startedNanos;
+    }
+
+    /** Starts {@code java -jar jar} with the current environment plus {@code env}. */
+    public static AppProcess start(String name, Path jar, Map<String, String> env) {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: package the application first");
+        }
+        Path log = Path.of("target", "process-logs", name + ".log");
+        try {
+            Files.createDirectories(log.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-jar", jar.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+        builder.environment().putAll(env);
+        long started = System.nanoTime();
+        try {
+            return new AppProcess(name, builder.start(), log, started);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + name, e);
+        }
+    }
+
+    /** Time since the process was started. */
+    public Duration uptime() {
+        return Duration.ofNanos(System.nanoTime() - startedNanos);
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGTERM: a graceful stop. Does not wait. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** SIGKILL: a crash. Waits until the process is gone. */
+    public void kill() {
+        process.destroyForcibly();
+        awaitExit(Duration.ofSeconds(10));
+    }
+
+    /** @return the exit code */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException(name + " did not exit within " + timeout + ":\n" + logTail());
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    public String logTail() {
+        List<String> lines = log().lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " (pid " + process.pid() + ")";
+    }
+}
