@@ -1,0 +1,113 @@
+package dev.microkit.users.discovery;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * An instance address read from an etcd value. Two kinds of writers are understood, so that Go and Java fleets mix:
+ * <ul>
+ * <li>etcd's gRPC naming endpoint JSON, as the notificator writes it:
+ * {@code {"Op":0,"Addr":"host:port","Metadata":"id=..&version=.."}}; {@code Metadata} may be a query string, a JSON
+ * object (other writers) or null;</li>
+ * <li>go-kit's {@code sd/etcdv3} registrar values: {@code host:port} or {@code http://host:port}.</li>
+ * </ul>
+ *
+ * @param host     the host to dial
+ * @param port     the port to dial
+ * @param metadata the {@code Metadata} as written: a String, a Map, or null
+ * @param labels   {@code Metadata} as flat string pairs (query string parameters or the object's fields)
+ */
+record EndpointValue(String host, int port, Object metadata, Map<String, String> labels) {
+
+    /** @throws IllegalArgumentException saying what is wrong with {@code value} */
+    static EndpointValue parse(String value, ObjectMapper json) {
+        String trimmed = value.trim();
+        if (trimmed.startsWith("{")) {
+            return parseNamingJson(trimmed, json);
+        }
+        return address(trimmed, null, Map.of());
+    }
+
+    String address() {
+        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    }
+
+    private static EndpointValue parseNamingJson(String value, ObjectMapper json) {
+        JsonNode node;
+        try {
+            node = json.readTree(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage());
+        }
+        JsonNode op = node.path("Op");
+        if (!op.isMissingNode() && !(op.isInt() && op.intValue() == 0)) {
+            throw new IllegalArgumentException("Op is " + op + ", not 0 (add)");
+        }
+        JsonNode addr = node.path("Addr");
+        if (!addr.isTextual()) {
+            throw new IllegalArgumentException("no \"Addr\" string");
+        }
+        JsonNode metadata = node.path("Metadata");
+        Map<String, String> labels = new LinkedHashMap<>();
+        Object raw = null;
+        if (metadata.isTextual()) {
+            raw = metadata.textValue();
+            parseQuery(metadata.textValue(), labels);
+        } else if (metadata.isObject()) {
+            raw = json.convertValue(metadata, Map.class);
+            metadata.fields().forEachRemaining(field -> labels.put(field.getKey(),
+                    field.getValue().isTextual() ? field.getValue().textValue() : field.getValue().toString()));
+        } else if (!metadata.isMissingNode() && !metadata.isNull()) {
+            throw new IllegalArgumentException("\"Metadata\" is neither a string, an object nor null");
+        }
+        return address(addr.textValue(), raw, Map.copyOf(labels));
+    }
+
+    /** {@code host:port} or {@code scheme://host:port[/path]}; an IPv6 host in brackets. */
+    private static EndpointValue address(String text, Object metadata, Map<String, String> labels) {
+        String rest = text;
+        int scheme = rest.indexOf("://");
+        if (scheme >= 0) {
+            rest = rest.substring(scheme + 3);
+        }
+        int slash = rest.indexOf('/');
+        if (slash >= 0) {
+            rest = rest.substring(0, slash);
+        }
+        int colon = rest.lastIndexOf(':');
+        String host = colon < 0 ? "" : rest.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port = colon < 0 ? -1 : parsePort(rest.substring(colon + 1));
+        if (host.isEmpty() || port < 1 || port > 65535 || host.chars().anyMatch(c -> c <= ' ' || c == '@')) {
+            throw new IllegalArgumentException("not a host:port address: \"" + text + "\"");
+        }
+        return new EndpointValue(host, port, metadata, labels);
+    }
+
+    private static int parsePort(String digits) {
+        if (digits.isEmpty() || digits.length() > 5 || !digits.chars().allMatch(Character::isDigit)) {
+            return -1;
+        }
+        return Integer.parseInt(digits);
+    }
+
+    private static void parseQuery(String query, Map<String, String> into) {
+        for (String pair : query.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            String val = eq < 0 ? "" : pair.substring(eq + 1);
+            into.put(URLDecoder.decode(name, StandardCharsets.UTF_8), URLDecoder.decode(val, StandardCharsets.UTF_8));
+        }
+    }
+}

@@ -1,0 +1,267 @@
+package dev.microkit.users.discovery;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.stork.api.Metadata;
+import io.smallrye.stork.api.ServiceDiscovery;
+import io.smallrye.stork.api.ServiceInstance;
+import io.smallrye.stork.impl.DefaultServiceInstance;
+
+/**
+ * The instances of one service, as registered under {@code <prefix><service>/} in etcd, kept in memory by a watch.
+ * <ul>
+ * <li>Lazy: the first lookup lists the prefix and watches it from the next revision; nothing touches etcd before.</li>
+ * <li>Every later lookup is answered from memory: no etcd request per call.</li>
+ * <li>Watch broken (etcd restarted, network, compaction): the last-known list keeps being served while it lists the
+ * prefix again and watches from the new revision, with capped backoff, until it succeeds.</li>
+ * <li>Instance ids stay the same for as long as an address stays listed.</li>
+ * <li>A value that is not an address is skipped, with one warning naming its key.</li>
+ * </ul>
+ * jetcd calls back on its own event loop; nothing here blocks there. Re-syncs run on Mutiny's worker pool.
+ */
+public final class EtcdServiceDiscovery implements ServiceDiscovery {
+
+    private static final Logger LOG = Logger.getLogger(EtcdServiceDiscovery.class);
+    private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    private final String serviceName;
+    private final String prefix;
+    private final ByteSequence prefixBytes;
+    private final Client etcd;
+    private final ObjectMapper json;
+    private final Duration requestTimeout;
+
+    private final Object lock = new Object();
+    /** Guarded by {@link #lock}: the instances by etcd key. */
+    private final Map<String, ServiceInstance> byKey = new TreeMap<>();
+    /** Guarded by {@link #lock}: ids of listed addresses, kept while an address stays listed. */
+    private final Map<String, Long> idsByAddress = new HashMap<>();
+    /** Guarded by {@link #lock}: keys whose malformed value was reported. */
+    private final Set<String> reportedKeys = new HashSet<>();
+    /** Guarded by {@link #lock}. */
+    private long nextId = 1;
+    /** Guarded by {@link #lock}: the first listing, while it runs or once it failed. */
+    private CompletableFuture<Void> firstSync;
+    /** Guarded by {@link #lock}. */
+    private Watch.Watcher watcher;
+    /** Guarded by {@link #lock}: events of older watches are ignored. */
+    private long generation;
+    /** Guarded by {@link #lock}. */
+    private boolean closed;
+    /** Guarded by {@link #lock}: a broken watch is reported once, not at every retry. */
+    private boolean brokenReported;
+
+    private volatile List<ServiceInstance> instances = List.of();
+    private volatile boolean synced;
+
+    EtcdServiceDiscovery(String serviceName, String prefix, Client etcd, ObjectMapper json, Duration requestTimeout) {
+        this.serviceName = serviceName;
+        this.prefix = prefix + serviceName + "/";
+        this.prefixBytes = ByteSequence.from(this.prefix, UTF_8);
+        this.etcd = etcd;
+        this.json = json;
+        this.requestTimeout = requestTimeout;
+    }
+
+    @Override
+    public Uni<List<ServiceInstance>> getServiceInstances() {
+        if (synced) {
+            return Uni.createFrom().item(instances);
+        }
+        return Uni.createFrom().completionStage(this::firstSync).replaceWith(() -> instances);
+    }
+
+    /** The instances known now, or empty before the first lookup listed them. */
+    public Optional<List<ServiceInstance>> knownInstances() {
+        return synced ? Optional.of(instances) : Optional.empty();
+    }
+
+    /** The key prefix watched, e.g. {@code /services/notificator/}. */
+    public String prefix() {
+        return prefix;
+    }
+
+    void close() {
+        synchronized (lock) {
+            closed = true;
+            generation++;
+            if (watcher != null) {
+                watcher.close();
+                watcher = null;
+            }
+        }
+    }
+
+    private CompletableFuture<Void> firstSync() {
+        synchronized (lock) {
+            if (firstSync == null || firstSync.isCompletedExceptionally()) {
+                firstSync = sync();
+            }
+            return firstSync;
+        }
+    }
+
+    /** Lists the prefix, replaces the whole list with it, and watches from the next revision. */
+    private CompletableFuture<Void> sync() {
+        return etcd.getKVClient().get(prefixBytes, GetOption.builder().isPrefix(true).build())
+                .orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .thenAccept(listing -> {
+                    synchronized (lock) {
+                        if (closed) {
+                            return;
+                        }
+                        byKey.clear();
+                        listing.getKvs().forEach(this::apply);
+                        publish();
+                        watch(listing.getHeader().getRevision() + 1);
+                        if (brokenReported) {
+                            LOG.infof("Watching %s again: %d instance(s) of %s", prefix, instances.size(), serviceName);
+                        } else {
+                            LOG.infof("Watching %s from revision %d: %d instance(s) of %s", prefix,
+                                    listing.getHeader().getRevision() + 1, instances.size(), serviceName);
+                        }
+                        brokenReported = false;
+                        synced = true;
+                    }
+                });
+    }
+
+    /** Guarded by {@link #lock}. */
+    private void watch(long fromRevision) {
+        long watchGeneration = ++generation;
+        WatchOption option = WatchOption.builder().isPrefix(true).withRevision(fromRevision).build();
+        watcher = etcd.getWatchClient().watch(prefixBytes, option, Watch.listener(
+                response -> onEvents(watchGeneration, response),
+                failure -> onBroken(watchGeneration, failure),
+                () -> onBroken(watchGeneration, new IllegalStateException("watch completed"))));
+    }
+
+    private void onEvents(long watchGeneration, WatchResponse response) {
+        synchronized (lock) {
+            if (watchGeneration != generation) {
+                return;
+            }
+            for (WatchEvent event : response.getEvents()) {
+                switch (event.getEventType()) {
+                    case PUT -> apply(event.getKeyValue());
+                    case DELETE -> remove(event.getKeyValue().getKey().toString(UTF_8));
+                    default -> LOG.debugf("Ignoring %s event on %s", event.getEventType(), prefix);
+                }
+            }
+            publish();
+        }
+    }
+
+    /**
+     * jetcd resumes some broken watches by itself but not all (not after compaction, nor after "no leader"): in
+     * every case, close it and list again, which also catches up on whatever happened meanwhile.
+     */
+    private void onBroken(long watchGeneration, Throwable failure) {
+        synchronized (lock) {
+            if (watchGeneration != generation || closed) {
+                return;
+            }
+            generation++;
+            if (!brokenReported) {
+                LOG.warnf("Watch on %s broken (%s); serving the last-known %d instance(s) while re-syncing", prefix,
+                        failure, instances.size());
+                brokenReported = true;
+            }
+        }
+        Infrastructure.getDefaultWorkerPool().execute(() -> resync(MIN_BACKOFF));
+    }
+
+    /** Runs on a worker thread: closing a watcher may wait on jetcd's lock. */
+    private void resync(Duration backoff) {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            if (watcher != null) {
+                watcher.close();
+                watcher = null;
+            }
+        }
+        sync().whenComplete((ok, failure) -> {
+            if (failure != null) {
+                LOG.debugf("Re-sync of %s failed, retrying in %s: %s", prefix, backoff, failure);
+                Duration next = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF
+                        : backoff.multipliedBy(2);
+                Infrastructure.getDefaultWorkerPool().schedule(() -> resync(next), backoff.toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    /** Guarded by {@link #lock}. */
+    private void apply(KeyValue kv) {
+        String key = kv.getKey().toString(UTF_8);
+        EndpointValue endpoint;
+        try {
+            endpoint = EndpointValue.parse(kv.getValue().toString(UTF_8), json);
+        } catch (IllegalArgumentException e) {
+            if (reportedKeys.add(key)) {
+                LOG.warnf("Skipping etcd key %s: its value is %s", key, e.getMessage());
+            }
+            byKey.remove(key);
+            return;
+        }
+        reportedKeys.remove(key);
+        long id = idsByAddress.computeIfAbsent(endpoint.address(), address -> nextId++);
+        Metadata<EtcdMetadataKey> metadata = Metadata.of(EtcdMetadataKey.class)
+                .with(EtcdMetadataKey.META_ETCD_KEY, key);
+        if (endpoint.metadata() != null) {
+            metadata = metadata.with(EtcdMetadataKey.META_ETCD_METADATA, endpoint.metadata());
+        }
+        byKey.put(key, new DefaultServiceInstance(id, endpoint.host(), endpoint.port(), false, endpoint.labels(),
+                metadata));
+    }
+
+    /** Guarded by {@link #lock}. */
+    private void remove(String key) {
+        byKey.remove(key);
+        reportedKeys.remove(key);
+    }
+
+    /** Guarded by {@link #lock}: one instance per address (two writers may list the same one), ordered by key. */
+    private void publish() {
+        Map<Long, ServiceInstance> byId = new HashMap<>();
+        List<ServiceInstance> list = new ArrayList<>();
+        for (ServiceInstance instance : byKey.values()) {
+            if (byId.putIfAbsent(instance.getId(), instance) == null) {
+                list.add(instance);
+            }
+        }
+        idsByAddress.values().retainAll(byId.keySet());
+        list.sort(Comparator.comparingLong(ServiceInstance::getId));
+        instances = List.copyOf(list);
+    }
+}

@@ -1,0 +1,61 @@
+package dev.microkit.users.etcd;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.etcd.jetcd.Client;
+
+/**
+ * One jetcd client per distinct list of endpoints, shared by the user store and every etcd service discovery,
+ * closed at shutdown. Building a client opens no connection (jetcd connects on the first request), so asking for one
+ * never needs etcd to be up.
+ */
+@ApplicationScoped
+public class EtcdClients {
+
+    private static final Logger LOG = Logger.getLogger(EtcdClients.class);
+
+    private final EtcdConfig config;
+    private final Map<List<URI>, Client> clients = new ConcurrentHashMap<>();
+
+    @Inject
+    EtcdClients(EtcdConfig config) {
+        this.config = config;
+    }
+
+    /** The client of {@code etcd.endpoints}. */
+    public Client main() {
+        return forEndpoints(config.endpoints());
+    }
+
+    /**
+     * The client of these endpoints. jetcd creates its own Vert.x instance with the first service client; that is
+     * done here, at once, so call this from startup code or a worker thread, never from an event loop.
+     */
+    public Client forEndpoints(List<URI> endpoints) {
+        return clients.computeIfAbsent(List.copyOf(endpoints), list -> {
+            Client client = Client.builder()
+                    .endpoints(list)
+                    .connectTimeout(config.connectTimeout())
+                    .build();
+            client.getKVClient();
+            client.getWatchClient();
+            LOG.debugf("Created etcd client for %s", list);
+            return client;
+        });
+    }
+
+    @PreDestroy
+    void close() {
+        clients.values().forEach(Client::close);
+        clients.clear();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.microkit.users.health;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+import dev.microkit.users.discovery.EtcdServiceDiscovery;
+import dev.microkit.users.notify.NotificatorConfig;
+import io.smallrye.stork.Stork;
+import io.smallrye.stork.api.ServiceDiscovery;
+
+/**
+ * Reports how many notificator instances are known, always UP: with none, users still serves (and answers 503 on
+ * {@code /create}). It only reads what the discovery holds; it never triggers the first lookup.
+ */
+@Readiness
+@ApplicationScoped
+public class NotificatorInstancesHealthCheck implements HealthCheck {
+
+    private final NotificatorConfig config;
+
+    @Inject
+    NotificatorInstancesHealthCheck(NotificatorConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("notificator-instances").up();
+        ServiceDiscovery discovery = Stork.getInstance().getService(config.serviceName()).getServiceDiscovery();
+        if (discovery instanceof EtcdServiceDiscovery etcd) {
+            response.withData("prefix", etcd.prefix());
+            etcd.knownInstances().ifPresentOrElse(
+                    instances -> response.withData("instances", instances.size()),
+                    () -> response.withData("instances", "not looked up yet"));
+        } else {
+            response.withData("discovery", discovery.getClass().getSimpleName());
+        }
+        return response.build();
+    }
+}

@@ -1,0 +1,146 @@
+package dev.microkit.users.notify;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.microkit.proto.MutinyNotificatorGrpc;
+import dev.microkit.proto.SendEmailReply;
+import dev.microkit.proto.SendEmailRequest;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.stork.Stork;
+import io.smallrye.stork.api.NoServiceInstanceFoundException;
+import io.smallrye.stork.api.Service;
+import io.smallrye.stork.api.ServiceInstance;
+import io.vertx.core.Vertx;
+
+/**
+ * Calls notificator's SendEmail on an instance that Stork selects per call, over {@link NotificatorChannels}.
+ * <p>
+ * Why not the Quarkus gRPC client with Stork (measured on Quarkus 3.33.2): the classic client wedges for ever when
+ * its first lookup finds no instance and never uses instances added while the old ones are healthy (fixed upstream
+ * only in 3.37.4, quarkusio/quarkus#54425; old subchannels are never shut down, #54869); the Vert.x-based client
+ * recovers but ran at half the throughput; neither retries a call on another instance. Selecting per call costs
+ * next to nothing when the discovery answers from memory, and gives all of it: new instances are used at the next
+ * call, vanished ones are never selected again, and a call that fails with UNAVAILABLE is retried on the next
+ * instance within one overall deadline.
+ */
+@ApplicationScoped
+public class NotificatorClient {
+
+    private static final Logger LOG = Logger.getLogger(NotificatorClient.class);
+
+    private final NotificatorConfig config;
+    private final NotificatorChannels channels;
+    private final Vertx vertx;
+    private volatile Service service;
+    private volatile long sweeper = -1;
+
+    @Inject
+    NotificatorClient(NotificatorConfig config, NotificatorChannels channels, Vertx vertx) {
+        this.config = config;
+        this.channels = channels;
+        this.vertx = vertx;
+    }
+
+    /** @return the id notificator gave the email */
+    public Uni<String> sendEmail(String email, String content) {
+        SendEmailRequest request = SendEmailRequest.newBuilder().setEmail(email).setContent(content).build();
+        Duration timeout = config.deadline();
+        Deadline deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        Duration backoff = config.retryBackoff();
+        return Uni.createFrom().deferred(() -> attempt(request, deadline))
+                .onFailure(NotificatorClient::isRetryable).retry()
+                .withBackOff(backoff, backoff.multipliedBy(8)).atMost(config.maxAttempts() - 1L)
+                .ifNoItem().after(timeout).failWith(() -> new TimeoutException("no answer within " + timeout))
+                .onFailure().transform(failure -> translate(failure, timeout));
+    }
+
+    private Uni<String> attempt(SendEmailRequest request, Deadline deadline) {
+        if (deadline.isExpired()) {
+            return Uni.createFrom().failure(Status.DEADLINE_EXCEEDED.asRuntimeException());
+        }
+        return service().selectInstanceAndRecordStart(true)
+                .onFailure(failure -> !(failure instanceof NoServiceInstanceFoundException)).transform(
+                        failure -> new NotificatorUnavailableException(
+                                "cannot look up notificator instances: " + failure, failure))
+                .chain(instance -> call(instance, request, deadline));
+    }
+
+    private Uni<String> call(ServiceInstance instance, SendEmailRequest request, Deadline deadline) {
+        return MutinyNotificatorGrpc.newMutinyStub(channels.forInstance(instance)).withDeadline(deadline)
+                .sendEmail(request)
+                .onItemOrFailure().invoke((reply, failure) -> {
+                    if (failure == null) {
+                        instance.recordReply();
+                    }
+                    instance.recordEnd(failure);
+                    if (failure != null) {
+                        LOG.debugf("SendEmail on %s:%d failed: %s", instance.getHost(), instance.getPort(), failure);
+                    }
+                })
+                .map(SendEmailReply::getId);
+    }
+
+    private static boolean isRetryable(Throwable failure) {
+        return Status.fromThrowable(failure).getCode() == Status.Code.UNAVAILABLE;
+    }
+
+    private static RuntimeException translate(Throwable failure, Duration timeout) {
+        if (failure instanceof NotificatorUnavailableException unavailable) {
+            return unavailable;
+        }
+        if (failure instanceof NoServiceInstanceFoundException) {
+            return new NotificatorUnavailableException("no notificator instance is registered", failure);
+        }
+        if (failure instanceof TimeoutException) {
+            return new NotificatorUnavailableException("notificator did not answer within " + timeout, failure);
+        }
+        Status status = Status.fromThrowable(failure);
+        return switch (status.getCode()) {
+            case UNAVAILABLE -> new NotificatorUnavailableException(
+                    "no notificator instance could be reached: " + status.getDescription(), failure);
+            case DEADLINE_EXCEEDED -> new NotificatorUnavailableException(
+                    "notificator did not answer within " + timeout, failure);
+            case UNKNOWN -> new NotificatorRejectedException("calling notificator failed: " + failure, failure);
+            default -> new NotificatorRejectedException(
+                    "notificator answered " + status.getCode() + ": " + status.getDescription(), failure);
+        };
+    }
+
+    /** Stork is set up at startup; the service (and the sweep of vanished instances' channels) on first use. */
+    private Service service() {
+        Service current = service;
+        if (current == null) {
+            synchronized (this) {
+                if (service == null) {
+                    service = Stork.getInstance().getService(config.serviceName());
+                    long period = Math.max(10, config.channelSweepPeriod().toMillis());
+                    sweeper = vertx.setPeriodic(period, tick -> sweep());
+                }
+                current = service;
+            }
+        }
+        return current;
+    }
+
+    private void sweep() {
+        service.getInstances().subscribe().with(channels::retainOnly,
+                failure -> LOG.debugf("Cannot list notificator instances to close stale channels: %s", failure));
+    }
+
+    @PreDestroy
+    void stop() {
+        if (sweeper >= 0) {
+            vertx.cancelTimer(sweeper);
+        }
+    }
+}

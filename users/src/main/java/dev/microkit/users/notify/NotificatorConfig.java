@@ -1,0 +1,34 @@
+package dev.microkit.users.notify;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.Min;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** How users calls notificator. Every setting can be given as an environment variable, e.g. NOTIFICATOR_DEADLINE. */
+@ConfigMapping(prefix = "notificator")
+public interface NotificatorConfig {
+
+    /** The Stork service to call: {@code quarkus.stork.<name>.*} configures its discovery and load balancer. */
+    @WithDefault("notificator")
+    String serviceName();
+
+    /** Deadline of one SendEmail, retries included. */
+    @WithDefault("2s")
+    Duration deadline();
+
+    /** Attempts per SendEmail: a call that fails with UNAVAILABLE is retried on the next instance. */
+    @WithDefault("3")
+    @Min(1)
+    int maxAttempts();
+
+    /** Pause before the first retry; it doubles with each retry. */
+    @WithDefault("20ms")
+    Duration retryBackoff();
+
+    /** How often channels to instances no longer listed are closed. */
+    @WithDefault("1s")
+    Duration channelSweepPeriod();
+}
