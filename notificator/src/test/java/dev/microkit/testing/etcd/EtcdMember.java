@@ -120,6 +120,28 @@ public final class EtcdMember {
         throw new IllegalStateException("etcd " + name + " not healthy within " + timeout + ":\n" + logTail());
     }
 
+    /**
+     * How many calls of a gRPC method this member has started, from its Prometheus metrics, e.g. {@code Range} (reads)
+     * or {@code Watch} (watch streams): lets a test count the requests an application makes, without a mock.
+     */
+    public long grpcCalls(String method) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl() + "/metrics"))
+                .timeout(Duration.ofSeconds(5)).build();
+        try {
+            String metrics = HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
+            return metrics.lines()
+                    .filter(line -> line.startsWith("grpc_server_started_total{")
+                            && line.contains("grpc_method=\"" + method + "\""))
+                    .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                    .sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** SIGTERM, and wait for the process to exit. */
     public synchronized void stop() {
         if (process != null) {

@@ -97,10 +97,19 @@ public final class AppProcess implements AutoCloseable {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 
+    /** Stops the process gracefully (SIGTERM), so that it cleans up after itself; SIGKILL after 15 s. */
     @Override
     public void close() {
         if (process.isAlive()) {
-            kill();
+            terminate();
+            try {
+                if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                    kill();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                kill();
+            }
         }
     }
 

@@ -1,0 +1,188 @@
+package dev.microkit.users;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.microkit.testing.etcd.EtcdCluster;
+import dev.microkit.testing.etcd.EtcdTestResource;
+import dev.microkit.testing.etcd.InjectEtcd;
+import dev.microkit.testing.process.AppProcess;
+import dev.microkit.users.testing.Notificators;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+
+/** POST /create and GET /users/{id} against a real etcd and a real notificator process. */
+@QuarkusTest
+@WithTestResource(EtcdTestResource.class)
+class UserResourceTest {
+
+    private static final String UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+    private static AppProcess notificator;
+
+    @InjectEtcd
+    EtcdCluster etcd;
+
+    @TestHTTPResource("/")
+    URL users;
+
+    @BeforeEach
+    void startNotificator() {
+        if (notificator == null) {
+            notificator = Notificators.startRegistered(etcd);
+        }
+    }
+
+    @AfterAll
+    static void stopNotificator() {
+        notificator.close();
+    }
+
+    private static String uniqueEmail() {
+        return "u" + UUID.randomUUID() + "@example.com";
+    }
+
+    private static String body(String email) {
+        return "{\"email\": \"" + email + "\"}";
+    }
+
+    /** The seed's line: curl -XPOST http://localhost:8802/create -d '{"email": "..."}' sends this Content-Type. */
+    @Test
+    void createsAUserFromTheSeedsCurlLineAndWelcomesThem() {
+        String email = uniqueEmail();
+        Response created = given().contentType("application/x-www-form-urlencoded").body(body(email))
+                .post("/create");
+
+        created.then().statusCode(201)
+                .header("Location", matchesPattern(".*/users/" + UUID_PATTERN))
+                .body("id", matchesPattern(UUID_PATTERN))
+                .body("email", equalTo(email))
+                .body("notificationId", matchesPattern(UUID_PATTERN));
+        String id = created.path("id");
+        assertTrue(notificator.log().contains("Sent email " + created.path("notificationId") + " to " + email),
+                "the notificator did not log the email:\n" + notificator.logTail());
+
+        given().get(URI.create(created.header("Location")).getPath()).then().statusCode(200)
+                .body("id", equalTo(id))
+                .body("email", equalTo(email))
+                .body("createdAt", containsString("T"));
+    }
+
+    @Test
+    void createsAUserFromABodyWithNoContentTypeAtAll() throws Exception {
+        String email = uniqueEmail();
+        HttpRequest request = HttpRequest.newBuilder(users.toURI().resolve("/create"))
+                .POST(HttpRequest.BodyPublishers.ofString(body(email))).build();
+
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(201, response.statusCode(), response.body());
+        assertEquals(email, new ObjectMapper().readTree(response.body()).get("email").textValue());
+    }
+
+    @Test
+    void createsAUserFromJson() {
+        given().contentType("application/json").body(body(uniqueEmail())).post("/create").then().statusCode(201);
+    }
+
+    @Test
+    void refusesAnEmailTakenInAnyCase() {
+        String email = uniqueEmail();
+        given().body(body(email)).post("/create").then().statusCode(201);
+
+        given().body(body(email.toUpperCase())).post("/create").then().statusCode(409)
+                .body("error", equalTo("a user with email " + email.toUpperCase() + " exists already"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"email\": |the body is not valid JSON: Unexpected end-of-input within/between Object entries",
+            "{\"email\": 5}|email must be a string",
+            "{\"email\": [\"a@example.com\"]}|email must be a string",
+            "{\"name\": \"ann\"}|email is required",
+            "{\"email\": null}|email is required",
+            "{}|email is required",
+            "[]|the body must be a JSON object such as {\"email\": \"ann@example.com\"}",
+            "\"ann@example.com\"|the body must be a JSON object such as {\"email\": \"ann@example.com\"}",
+            "{\"email\": \"test\"}|email must be a well-formed address",
+            "{\"email\": \"\"}|email is required",
+            "{\"email\": \" \"}|email is required; email must be a well-formed address",
+    })
+    void answers400WithWhatIsWrong(String body, String error) {
+        Map<String, Object> answer = given().body(body).post("/create").then().statusCode(400).extract().as(Map.class);
+
+        assertEquals(Map.of("error", error), answer);
+    }
+
+    @Test
+    void answers400ToAnEmptyBody() {
+        given().post("/create").then().statusCode(400)
+                .body("error", equalTo("the body must be a JSON object such as {\"email\": \"ann@example.com\"}"));
+    }
+
+    @Test
+    void answers400ToATooLongEmail() {
+        String email = "a".repeat(64) + "@" + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(62) + ".com";
+
+        given().body(body(email)).post("/create").then().statusCode(400)
+                .body("error", equalTo("email must be at most 254 characters"));
+    }
+
+    @Test
+    void answers400ToABodyOver64KiB() {
+        String padding = "x".repeat(64 * 1024);
+        given().body("{\"email\": \"a@example.com\", \"pad\": \"" + padding + "\"}").post("/create").then()
+                .statusCode(400).body("error", equalTo("the body is larger than 64 KiB"));
+    }
+
+    @Test
+    void answers404ForAnUnknownUser() {
+        String id = UUID.randomUUID().toString();
+        given().get("/users/" + id).then().statusCode(404).body("error", equalTo("no user with id " + id));
+        given().get("/users/not-an-id").then().statusCode(404).body("error", equalTo("no user with id not-an-id"));
+    }
+
+    @Test
+    void answersJsonErrorsForUnknownPathsAndMethods() {
+        given().get("/nothing-here").then().statusCode(404).body("error", equalTo("Not Found"));
+        given().get("/create").then().statusCode(405).body("error", equalTo("Method Not Allowed"));
+    }
+
+    @Test
+    void readinessReportsEtcdAndTheKnownNotificators() {
+        given().body(body(uniqueEmail())).post("/create").then().statusCode(201);
+
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'etcd' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'notificator-instances' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'notificator-instances' }.data.instances", equalTo(1));
+    }
+
+    @Test
+    void publishesOpenApi() {
+        given().get("/q/openapi?format=json").then().statusCode(200)
+                .body("paths.'/create'.post.responses.'201'.description",
+                        equalTo("created and welcomed; Location names the user"));
+    }
+}
