@@ -1,6 +1,11 @@
 package dev.microkit.users.notify;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -30,8 +35,9 @@ import io.vertx.core.Vertx;
  * only in 3.37.4, quarkusio/quarkus#54425; old subchannels are never shut down, #54869); the Vert.x-based client
  * recovers but ran at half the throughput; neither retries a call on another instance. Selecting per call costs
  * next to nothing when the discovery answers from memory, and gives all of it: new instances are used at the next
- * call, vanished ones are never selected again, and a call that fails with UNAVAILABLE is retried on the next
- * instance within one overall deadline.
+ * call, vanished ones are never selected again, and a call that fails with UNAVAILABLE is retried on another
+ * instance within one overall deadline. An instance that failed so is avoided for a moment by every call, since a
+ * crashed instance stays listed until its lease expires.
  */
 @ApplicationScoped
 public class NotificatorClient {
@@ -41,6 +47,8 @@ public class NotificatorClient {
     private final NotificatorConfig config;
     private final NotificatorChannels channels;
     private final Vertx vertx;
+    /** Instance id -> until when (System.nanoTime) it is avoided, after it failed with UNAVAILABLE. */
+    private final Map<Long, Long> failedRecently = new ConcurrentHashMap<>();
     private volatile Service service;
     private volatile long sweeper = -1;
 
@@ -57,25 +65,52 @@ public class NotificatorClient {
         Duration timeout = config.deadline();
         Deadline deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
         Duration backoff = config.retryBackoff();
-        return Uni.createFrom().deferred(() -> attempt(request, deadline))
+        Set<Long> failed = ConcurrentHashMap.newKeySet();
+        return Uni.createFrom().deferred(() -> attempt(request, deadline, failed))
                 .onFailure(NotificatorClient::isRetryable).retry()
                 .withBackOff(backoff, backoff.multipliedBy(8)).atMost(config.maxAttempts() - 1L)
                 .ifNoItem().after(timeout).failWith(() -> new TimeoutException("no answer within " + timeout))
                 .onFailure().transform(failure -> translate(failure, timeout));
     }
 
-    private Uni<String> attempt(SendEmailRequest request, Deadline deadline) {
+    private Uni<String> attempt(SendEmailRequest request, Deadline deadline, Set<Long> failed) {
         if (deadline.isExpired()) {
             return Uni.createFrom().failure(Status.DEADLINE_EXCEEDED.asRuntimeException());
         }
-        return service().selectInstanceAndRecordStart(true)
-                .onFailure(failure -> !(failure instanceof NoServiceInstanceFoundException)).transform(
-                        failure -> new NotificatorUnavailableException(
-                                "cannot look up notificator instances: " + failure, failure))
-                .chain(instance -> call(instance, request, deadline));
+        Service notificators = service();
+        return notificators.getInstances()
+                .onFailure().transform(failure -> new NotificatorUnavailableException(
+                        "cannot look up notificator instances: " + failure, failure))
+                .map(instances -> notificators.selectInstanceAndRecordStart(candidates(instances, failed), true))
+                .chain(instance -> call(instance, request, deadline, failed));
     }
 
-    private Uni<String> call(ServiceInstance instance, SendEmailRequest request, Deadline deadline) {
+    /**
+     * The instances worth trying: not those this call failed on, nor, while others remain, those that failed
+     * recently (a crashed instance stays listed until its lease expires). Selection among them is Stork's
+     * load balancer's.
+     */
+    private List<ServiceInstance> candidates(List<ServiceInstance> instances, Set<Long> failed) {
+        long now = System.nanoTime();
+        List<ServiceInstance> fresh = new ArrayList<>(instances.size());
+        List<ServiceInstance> untried = new ArrayList<>(instances.size());
+        for (ServiceInstance instance : instances) {
+            if (!failed.contains(instance.getId())) {
+                untried.add(instance);
+                Long until = failedRecently.get(instance.getId());
+                if (until == null || until - now < 0) {
+                    fresh.add(instance);
+                }
+            }
+        }
+        if (untried.isEmpty() && !instances.isEmpty()) {
+            throw Status.UNAVAILABLE.withDescription("every listed instance failed").asRuntimeException();
+        }
+        return fresh.isEmpty() ? untried : fresh;
+    }
+
+    private Uni<String> call(ServiceInstance instance, SendEmailRequest request, Deadline deadline,
+            Set<Long> failed) {
         return MutinyNotificatorGrpc.newMutinyStub(channels.forInstance(instance)).withDeadline(deadline)
                 .sendEmail(request)
                 .onItemOrFailure().invoke((reply, failure) -> {
@@ -85,6 +120,10 @@ public class NotificatorClient {
                     instance.recordEnd(failure);
                     if (failure != null) {
                         LOG.debugf("SendEmail on %s:%d failed: %s", instance.getHost(), instance.getPort(), failure);
+                        if (isRetryable(failure)) {
+                            failed.add(instance.getId());
+                            failedRecently.put(instance.getId(), System.nanoTime() + config.avoidFailedFor().toNanos());
+                        }
                     }
                 })
                 .map(SendEmailReply::getId);
@@ -133,6 +172,8 @@ public class NotificatorClient {
     }
 
     private void sweep() {
+        long now = System.nanoTime();
+        failedRecently.values().removeIf(until -> until - now < 0);
         service.getInstances().subscribe().with(channels::retainOnly,
                 failure -> LOG.debugf("Cannot list notificator instances to close stale channels: %s", failure));
     }

@@ -28,6 +28,10 @@ public interface NotificatorConfig {
     @WithDefault("20ms")
     Duration retryBackoff();
 
+    /** How long an instance that failed with UNAVAILABLE is avoided while others are listed. */
+    @WithDefault("2s")
+    Duration avoidFailedFor();
+
     /** How often channels to instances no longer listed are closed. */
     @WithDefault("1s")
     Duration channelSweepPeriod();

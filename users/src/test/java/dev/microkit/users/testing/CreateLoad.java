@@ -1,0 +1,107 @@
+package dev.microkit.users.testing;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A bounded load of {@code POST /create} calls with unique emails from a few client threads, against a users service
+ * on this machine. It counts every answer other than 201 as a failure, with its status or error.
+ */
+public final class CreateLoad implements AutoCloseable {
+
+    /** What a load saw. */
+    public record Result(long requests, long failures, Map<String, Long> failuresByKind, long p99Millis) {
+        @Override
+        public String toString() {
+            return requests + " requests, " + failures + " failed " + failuresByKind + ", p99 " + p99Millis + " ms";
+        }
+    }
+
+    private static final Duration MAX_RUN = Duration.ofMinutes(2);
+
+    private final URI create;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicLong requests = new AtomicLong();
+    private final Map<String, Long> failures = new ConcurrentHashMap<>();
+    private final List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+    private final List<Thread> threads = new ArrayList<>();
+    private final long startedNanos = System.nanoTime();
+
+    private CreateLoad(URI users, int clients) {
+        this.create = users.resolve("/create");
+        for (int i = 0; i < clients; i++) {
+            Thread thread = new Thread(this::run, "create-load-" + i);
+            thread.setDaemon(true);
+            threads.add(thread);
+            thread.start();
+        }
+    }
+
+    public static CreateLoad start(URI users, int clients) {
+        return new CreateLoad(users, clients);
+    }
+
+    private void run() {
+        while (running.get() && System.nanoTime() - startedNanos < MAX_RUN.toNanos()) {
+            String body = "{\"email\": \"load-" + UUID.randomUUID() + "@example.com\"}";
+            HttpRequest request = HttpRequest.newBuilder(create).timeout(Duration.ofSeconds(10))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            long start = System.nanoTime();
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 201) {
+                    failures.merge(response.statusCode() + " " + response.body(), 1L, Long::sum);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                failures.merge(e.toString(), 1L, Long::sum);
+            }
+            latencies.add((System.nanoTime() - start) / 1_000_000);
+            requests.incrementAndGet();
+        }
+    }
+
+    public long requests() {
+        return requests.get();
+    }
+
+    /** Stops every client after its call in flight, and tells what they saw. */
+    public Result stop() {
+        running.set(false);
+        for (Thread thread : threads) {
+            try {
+                thread.join(15_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        List<Long> sorted;
+        synchronized (latencies) {
+            sorted = new ArrayList<>(latencies);
+        }
+        Collections.sort(sorted);
+        long p99 = sorted.isEmpty() ? 0 : sorted.get((int) Math.min(sorted.size() - 1, sorted.size() * 99L / 100));
+        return new Result(requests.get(), failures.values().stream().mapToLong(Long::longValue).sum(),
+                Map.copyOf(failures), p99);
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+    }
+}
