@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,6 +19,7 @@ import dev.microkit.proto.SendEmailReply;
 import dev.microkit.proto.SendEmailRequest;
 import io.grpc.Deadline;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.stork.Stork;
 import io.smallrye.stork.api.NoServiceInstanceFoundException;
@@ -69,7 +69,6 @@ public class NotificatorClient {
         return Uni.createFrom().deferred(() -> attempt(request, deadline, failed))
                 .onFailure(NotificatorClient::isRetryable).retry()
                 .withBackOff(backoff, backoff.multipliedBy(8)).atMost(config.maxAttempts() - 1L)
-                .ifNoItem().after(timeout).failWith(() -> new TimeoutException("no answer within " + timeout))
                 .onFailure().transform(failure -> translate(failure, timeout));
     }
 
@@ -78,10 +77,16 @@ public class NotificatorClient {
             return Uni.createFrom().failure(Status.DEADLINE_EXCEEDED.asRuntimeException());
         }
         Service notificators = service();
-        return notificators.getInstances()
-                .onFailure().transform(failure -> new NotificatorUnavailableException(
+        Uni<ServiceInstance> selected = failed.isEmpty() && failedRecently.isEmpty()
+                ? notificators.selectInstanceAndRecordStart(true) // the common case: Stork's own path
+                : notificators.getInstances()
+                        .map(instances -> notificators.selectInstanceAndRecordStart(candidates(instances, failed),
+                                true));
+        return selected
+                .onFailure(failure -> !(failure instanceof NoServiceInstanceFoundException)
+                        && !(failure instanceof StatusRuntimeException))
+                .transform(failure -> new NotificatorUnavailableException(
                         "cannot look up notificator instances: " + failure, failure))
-                .map(instances -> notificators.selectInstanceAndRecordStart(candidates(instances, failed), true))
                 .chain(instance -> call(instance, request, deadline, failed));
     }
 
@@ -139,9 +144,6 @@ public class NotificatorClient {
         }
         if (failure instanceof NoServiceInstanceFoundException) {
             return new NotificatorUnavailableException("no notificator instance is registered", failure);
-        }
-        if (failure instanceof TimeoutException) {
-            return new NotificatorUnavailableException("notificator did not answer within " + timeout, failure);
         }
         Status status = Status.fromThrowable(failure);
         return switch (status.getCode()) {

@@ -198,7 +198,10 @@ class EtcdServiceDiscoveryTest {
             assertEquals(Set.of("10.0.0.1:8082"), addresses());
 
             etcd.member(0).kill();
-            others.getKVClient().delete(bytes("/services/notificator/a")).get(5, TimeUnit.SECONDS);
+            // if it was the leader, a write must wait for the election: /health is true once there is a leader
+            etcd.member(1).awaitHealthy(Duration.ofSeconds(30));
+            etcd.member(2).awaitHealthy(Duration.ofSeconds(30));
+            others.getKVClient().delete(bytes("/services/notificator/a")).get(15, TimeUnit.SECONDS);
             for (int i = 0; i < 20; i++) {
                 others.getKVClient().put(bytes("/services/notificator/b"), bytes(naming("10.0.0." + (10 + i) + ":1")))
                         .get(5, TimeUnit.SECONDS);

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The benchmark: prints figures, asserts nothing (this machine is shared and noisy; compare ratios within one run).
+#
+#   P1   /create through users with the etcd discovery (A) vs Stork's static list with the same address (B):
+#        wrk, alternating A B A B, req/s, p50, p99, non-201 answers, B/A.
+#   P1b  the client path alone, in one JVM: SendEmail calls/s through the Stork client vs a plain grpc-java channel.
+#   P2   time from a new notificator's registration to its first call, and failed calls while one of 3 is
+#        stopped with SIGTERM or SIGKILL under load (DynamicRoutingIT).
+#
+#   deploy/bench/run.sh                      # everything
+#   ROUNDS=5 DURATION=15s CONNECTIONS=64 deploy/bench/run.sh p1
+#
+# Needs: Java 17+, etcd and wrk on PATH (Debian: apt-get install etcd-server wrk).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+what="${1:-all}"
+rounds="${ROUNDS:-3}"
+duration="${DURATION:-10s}"
+connections="${CONNECTIONS:-32}"
+etcd_port="${ETCD_PORT:-22379}"
+notificator_port="${NOTIFICATOR_PORT:-18082}"
+users_a_port="${USERS_A_PORT:-18802}"
+users_b_port="${USERS_B_PORT:-18803}"
+
+for tool in etcd wrk java curl; do
+  command -v "$tool" >/dev/null || { echo "$tool is not on PATH" >&2; exit 1; }
+done
+
+echo "# microkit benchmark, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)," \
+     "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(java -version 2>&1 | head -1)"
+
+p1() {
+  echo "Building jars..."
+  ./mvnw -B -q package -DskipTests
+  work="$(mktemp -d -t microkit-bench-XXXXXX)"
+  pids=()
+  cleanup() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+  }
+  trap cleanup EXIT
+
+  etcd --name bench --data-dir "$work/etcd" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$((etcd_port + 1))" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$((etcd_port + 1))" \
+    --initial-cluster "bench=http://127.0.0.1:$((etcd_port + 1))" > "$work/etcd.log" 2>&1 &
+  pids+=($!)
+  export ETCD_ENDPOINTS="http://127.0.0.1:$etcd_port"
+  await() { for _ in $(seq 1 300); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done; echo "$1 not up" >&2; exit 1; }
+  await "$ETCD_ENDPOINTS/health"
+
+  QUARKUS_HTTP_PORT=$notificator_port REGISTRATION_ADVERTISED_HOST=127.0.0.1 QUARKUS_LOG_CONSOLE_ASYNC=true \
+    java -jar notificator/target/quarkus-app/quarkus-run.jar > "$work/notificator.log" 2>&1 &
+  pids+=($!)
+  await "http://127.0.0.1:$notificator_port/q/health/ready"
+  QUARKUS_HTTP_PORT=$users_a_port java -jar users/target/quarkus-app/quarkus-run.jar > "$work/users-a.log" 2>&1 &
+  pids+=($!)
+  QUARKUS_HTTP_PORT=$users_b_port java \
+    -Dquarkus.stork.notificator.service-discovery.type=static \
+    -Dquarkus.stork.notificator.service-discovery.address-list="127.0.0.1:$notificator_port" \
+    -jar users/target/quarkus-app/quarkus-run.jar > "$work/users-b.log" 2>&1 &
+  pids+=($!)
+  await "http://127.0.0.1:$users_a_port/q/health/live"
+  await "http://127.0.0.1:$users_b_port/q/health/live"
+
+  bench() { # port duration -> "req/s p50 p99 errors"
+    wrk -t2 -c"$connections" -d"$2" --latency -s deploy/bench/create.lua "http://127.0.0.1:$1" | awk '
+      /Requests\/sec/ {rps=$2}
+      $1=="50%" {p50=$2} $1=="99%" {p99=$2}
+      /Non-2xx/ {errors+=$NF}
+      /Socket errors/ {gsub(",", ""); errors+=$4+$6+$8+$10}
+      END {printf "%s %s %s %d", rps, p50, p99, errors}'
+  }
+  echo "P1: wrk -c$connections -d$duration POST /create; A = etcd discovery, B = static list, same client path"
+  bench "$users_a_port" 5s >/dev/null; bench "$users_b_port" 5s >/dev/null # warm-up
+  printf "%-6s %-4s %10s %10s %10s %8s\n" round side "req/s" p50 p99 errors
+  sum_a=0; sum_b=0
+  for round in $(seq 1 "$rounds"); do
+    read -r rps_a p50_a p99_a err_a <<<"$(bench "$users_a_port" "$duration")"
+    printf "%-6s %-4s %10s %10s %10s %8s\n" "$round" A "$rps_a" "$p50_a" "$p99_a" "$err_a"
+    read -r rps_b p50_b p99_b err_b <<<"$(bench "$users_b_port" "$duration")"
+    printf "%-6s %-4s %10s %10s %10s %8s\n" "$round" B "$rps_b" "$p50_b" "$p99_b" "$err_b"
+    sum_a=$(awk "BEGIN {print $sum_a + $rps_a}"); sum_b=$(awk "BEGIN {print $sum_b + $rps_b}")
+  done
+  awk "BEGIN {printf \"P1 total: A %.0f req/s, B %.0f req/s, A/B (etcd over static) %.3f\n\", $sum_a/$rounds, $sum_b/$rounds, $sum_a/$sum_b}"
+  cleanup
+  trap - EXIT
+}
+
+p1b() {
+  echo "P1b: SendEmail calls/s in one JVM, A = plain grpc-java channel, B = Stork client (etcd discovery)"
+  ./mvnw -B -pl users -am test -Dtest=ClientPathBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dsurefire.excludedGroups=none -Dgroups=benchmark 2>&1 | grep -E '^\[P1b\]|BUILD FAILURE|ERROR\]' || true
+}
+
+p2() {
+  echo "P2: real processes (users + notificator jars), 8 clients of POST /create"
+  ./mvnw -B -pl users -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dfailsafe.failIfNoSpecifiedTests=false -Dit.test=DynamicRoutingIT 2>&1 \
+    | grep -E '^\[(scale-out|sigterm|sigkill)\]|Tests run:.*DynamicRoutingIT|BUILD FAILURE' || true
+}
+
+case "$what" in
+  all) p1; p1b; p2 ;;
+  p1) p1 ;;
+  p1b) p1b ;;
+  p2) p2 ;;
+  *) echo "usage: $0 [all|p1|p1b|p2]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,120 @@
+package dev.microkit.users.notify;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import dev.microkit.proto.MutinyNotificatorGrpc;
+import dev.microkit.proto.SendEmailRequest;
+import dev.microkit.testing.etcd.EtcdCluster;
+import dev.microkit.testing.etcd.EtcdTestResource;
+import dev.microkit.testing.etcd.InjectEtcd;
+import dev.microkit.testing.process.AppProcess;
+import dev.microkit.users.testing.Notificators;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.stork.Stork;
+
+/**
+ * Benchmark P1b, not a test (tag {@code benchmark}, excluded from the build; run by deploy/bench/run.sh): SendEmail
+ * calls per second, in one JVM, through {@link NotificatorClient} (Stork selection per call over the etcd discovery,
+ * retries) versus the same generated stub over a plain grpc-java channel to the same notificator, at the same
+ * concurrency, alternating A B A B. It prints figures and asserts nothing about them.
+ */
+@QuarkusTest
+@WithTestResource(EtcdTestResource.class)
+@Tag("benchmark")
+class ClientPathBenchmark {
+
+    private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 32);
+    private static final Duration ROUND = Duration.ofSeconds(Integer.getInteger("bench.round-seconds", 5));
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
+
+    @InjectEtcd
+    EtcdCluster etcd;
+
+    @Inject
+    NotificatorClient client;
+
+    @Test
+    void storkClientVersusPlainChannel() throws Exception {
+        try (AppProcess notificator = Notificators.startRegistered(etcd)) {
+            var instance = Stork.getInstance().getService("notificator").getInstances().await().indefinitely().get(0);
+            ManagedChannel plain = NettyChannelBuilder.forAddress(instance.getHost(), instance.getPort())
+                    .usePlaintext().directExecutor().build();
+            SendEmailRequest request = SendEmailRequest.newBuilder().setEmail("bench@example.com").setContent("Hi")
+                    .build();
+            var stub = MutinyNotificatorGrpc.newMutinyStub(plain);
+            Supplier<Uni<?>> a = () -> stub.withDeadlineAfter(2, TimeUnit.SECONDS).sendEmail(request);
+            Supplier<Uni<?>> b = () -> client.sendEmail("bench@example.com", "Hi");
+            try {
+                run(a, ROUND);
+                run(b, ROUND); // warm-up, not counted
+                double sumA = 0;
+                double sumB = 0;
+                System.out.printf("[P1b] concurrency %d, %d s rounds%n", CONCURRENCY, ROUND.toSeconds());
+                for (int round = 1; round <= ROUNDS; round++) {
+                    double rateA = run(a, ROUND);
+                    double rateB = run(b, ROUND);
+                    sumA += rateA;
+                    sumB += rateB;
+                    System.out.printf("[P1b] round %d: A plain channel %.0f calls/s, B Stork client %.0f calls/s, "
+                            + "B/A %.3f%n", round, rateA, rateB, rateB / rateA);
+                }
+                System.out.printf("[P1b] total: A %.0f calls/s, B %.0f calls/s, B/A %.3f%n", sumA / ROUNDS,
+                        sumB / ROUNDS, sumB / sumA);
+            } finally {
+                plain.shutdownNow();
+            }
+        }
+    }
+
+    /** Keeps {@link #CONCURRENCY} calls in flight for {@code duration}; returns completed calls per second. */
+    private static double run(Supplier<Uni<?>> call, Duration duration) throws InterruptedException {
+        AtomicLong done = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(CONCURRENCY);
+        long start = System.nanoTime();
+        for (int i = 0; i < CONCURRENCY; i++) {
+            next(call, done, failed, stop, finished);
+        }
+        Thread.sleep(duration.toMillis());
+        stop.set(true);
+        long elapsed = System.nanoTime() - start;
+        long completed = done.get();
+        finished.await(30, TimeUnit.SECONDS);
+        if (failed.get() > 0) {
+            System.out.printf("[P1b] %d calls failed%n", failed.get());
+        }
+        return completed * 1e9 / elapsed;
+    }
+
+    private static void next(Supplier<Uni<?>> call, AtomicLong done, AtomicLong failed, AtomicBoolean stop,
+            CountDownLatch finished) {
+        if (stop.get()) {
+            finished.countDown();
+            return;
+        }
+        call.get().subscribe().with(
+                ok -> {
+                    done.incrementAndGet();
+                    next(call, done, failed, stop, finished);
+                },
+                failure -> {
+                    failed.incrementAndGet();
+                    next(call, done, failed, stop, finished);
+                });
+    }
+}
