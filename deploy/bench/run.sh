@@ -16,7 +16,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 what="${1:-all}"
-rounds="${ROUNDS:-3}"
+rounds="${ROUNDS:-4}"
 duration="${DURATION:-10s}"
 connections="${CONNECTIONS:-32}"
 etcd_port="${ETCD_PORT:-22379}"
@@ -77,15 +77,18 @@ p1() {
       END {printf "%s %s %s %d", rps, p50, p99, errors}'
   }
   echo "P1: wrk -c$connections -d$duration POST /create; A = etcd discovery, B = static list, same client path"
-  bench "$users_a_port" 5s >/dev/null; bench "$users_b_port" 5s >/dev/null # warm-up
+  echo "    (after a warm-up of 2 x $duration per side; the order alternates A B, B A, ... so drift cancels out)"
+  for _ in 1 2; do bench "$users_a_port" "$duration" >/dev/null; bench "$users_b_port" "$duration" >/dev/null; done
   printf "%-6s %-4s %10s %10s %10s %8s\n" round side "req/s" p50 p99 errors
   sum_a=0; sum_b=0
   for round in $(seq 1 "$rounds"); do
-    read -r rps_a p50_a p99_a err_a <<<"$(bench "$users_a_port" "$duration")"
-    printf "%-6s %-4s %10s %10s %10s %8s\n" "$round" A "$rps_a" "$p50_a" "$p99_a" "$err_a"
-    read -r rps_b p50_b p99_b err_b <<<"$(bench "$users_b_port" "$duration")"
-    printf "%-6s %-4s %10s %10s %10s %8s\n" "$round" B "$rps_b" "$p50_b" "$p99_b" "$err_b"
-    sum_a=$(awk "BEGIN {print $sum_a + $rps_a}"); sum_b=$(awk "BEGIN {print $sum_b + $rps_b}")
+    sides="A B"; [ $((round % 2)) -eq 0 ] && sides="B A"
+    for side in $sides; do
+      if [ "$side" = A ]; then port=$users_a_port; else port=$users_b_port; fi
+      read -r rps p50 p99 err <<<"$(bench "$port" "$duration")"
+      printf "%-6s %-4s %10s %10s %10s %8s\n" "$round" "$side" "$rps" "$p50" "$p99" "$err"
+      if [ "$side" = A ]; then sum_a=$(awk "BEGIN {print $sum_a + $rps}"); else sum_b=$(awk "BEGIN {print $sum_b + $rps}"); fi
+    done
   done
   awk "BEGIN {printf \"P1 total: A %.0f req/s, B %.0f req/s, A/B (etcd over static) %.3f\n\", $sum_a/$rounds, $sum_b/$rounds, $sum_a/$sum_b}"
   cleanup
