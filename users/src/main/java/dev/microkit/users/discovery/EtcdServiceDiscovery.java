@@ -110,13 +110,15 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     }
 
     void close() {
+        Watch.Watcher old;
         synchronized (lock) {
             closed = true;
             generation++;
-            if (watcher != null) {
-                watcher.close();
-                watcher = null;
-            }
+            old = watcher;
+            watcher = null;
+        }
+        if (old != null) {
+            old.close();
         }
     }
 
@@ -129,11 +131,16 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
         }
     }
 
-    /** Lists the prefix, replaces the whole list with it, and watches from the next revision. */
+    /**
+     * Lists the prefix, replaces the whole list with it, and watches from the next revision. jetcd is never called
+     * while {@link #lock} is held: jetcd calls back into this class while holding its own lock.
+     */
     private CompletableFuture<Void> sync() {
         return etcd.getKVClient().get(prefixBytes, GetOption.builder().isPrefix(true).build())
                 .orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .thenAccept(listing -> {
+                    long revision = listing.getHeader().getRevision() + 1;
+                    long watchGeneration;
                     synchronized (lock) {
                         if (closed) {
                             return;
@@ -141,27 +148,32 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
                         byKey.clear();
                         listing.getKvs().forEach(this::apply);
                         publish();
-                        watch(listing.getHeader().getRevision() + 1);
+                        watchGeneration = ++generation;
                         if (brokenReported) {
                             LOG.infof("Watching %s again: %d instance(s) of %s", prefix, instances.size(), serviceName);
                         } else {
-                            LOG.infof("Watching %s from revision %d: %d instance(s) of %s", prefix,
-                                    listing.getHeader().getRevision() + 1, instances.size(), serviceName);
+                            LOG.infof("Watching %s from revision %d: %d instance(s) of %s", prefix, revision,
+                                    instances.size(), serviceName);
                         }
                         brokenReported = false;
-                        synced = true;
                     }
+                    Watch.Watcher started = etcd.getWatchClient().watch(prefixBytes,
+                            WatchOption.builder().isPrefix(true).withRevision(revision).build(),
+                            Watch.listener(response -> onEvents(watchGeneration, response),
+                                    failure -> onBroken(watchGeneration, failure),
+                                    () -> onBroken(watchGeneration, new IllegalStateException("watch completed"))));
+                    boolean current;
+                    synchronized (lock) {
+                        current = watchGeneration == generation && !closed;
+                        if (current) {
+                            watcher = started;
+                        }
+                    }
+                    if (!current) {
+                        started.close();
+                    }
+                    synced = true;
                 });
-    }
-
-    /** Guarded by {@link #lock}. */
-    private void watch(long fromRevision) {
-        long watchGeneration = ++generation;
-        WatchOption option = WatchOption.builder().isPrefix(true).withRevision(fromRevision).build();
-        watcher = etcd.getWatchClient().watch(prefixBytes, option, Watch.listener(
-                response -> onEvents(watchGeneration, response),
-                failure -> onBroken(watchGeneration, failure),
-                () -> onBroken(watchGeneration, new IllegalStateException("watch completed"))));
     }
 
     private void onEvents(long watchGeneration, WatchResponse response) {
@@ -199,16 +211,18 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
         Infrastructure.getDefaultWorkerPool().execute(() -> resync(MIN_BACKOFF));
     }
 
-    /** Runs on a worker thread: closing a watcher may wait on jetcd's lock. */
+    /** Runs on a worker thread, never in a jetcd callback: closing a watcher takes jetcd's lock. */
     private void resync(Duration backoff) {
+        Watch.Watcher old;
         synchronized (lock) {
             if (closed) {
                 return;
             }
-            if (watcher != null) {
-                watcher.close();
-                watcher = null;
-            }
+            old = watcher;
+            watcher = null;
+        }
+        if (old != null) {
+            old.close();
         }
         sync().whenComplete((ok, failure) -> {
             if (failure != null) {

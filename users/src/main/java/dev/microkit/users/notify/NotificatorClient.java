@@ -2,6 +2,7 @@ package dev.microkit.users.notify;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,35 +60,60 @@ public class NotificatorClient {
         this.vertx = vertx;
     }
 
-    /** @return the id notificator gave the email */
-    public Uni<String> sendEmail(String email, String content) {
-        SendEmailRequest request = SendEmailRequest.newBuilder().setEmail(email).setContent(content).build();
-        Duration timeout = config.deadline();
-        Deadline deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        Duration backoff = config.retryBackoff();
-        Set<Long> failed = ConcurrentHashMap.newKeySet();
-        return Uni.createFrom().deferred(() -> attempt(request, deadline, failed))
-                .onFailure(NotificatorClient::isRetryable).retry()
-                .withBackOff(backoff, backoff.multipliedBy(8)).atMost(config.maxAttempts() - 1L)
-                .onFailure().transform(failure -> translate(failure, timeout));
+    /** One SendEmail: its attempts run one after the other, never concurrently. */
+    private static final class Call {
+        final SendEmailRequest request;
+        final Deadline deadline;
+        int attempts;
+        /** Ids of the instances this call failed on; allocated on the first failure only. */
+        Set<Long> failed = Set.of();
+
+        Call(SendEmailRequest request, Deadline deadline) {
+            this.request = request;
+            this.deadline = deadline;
+        }
+
+        void failedOn(long instanceId) {
+            if (failed.isEmpty()) {
+                failed = new HashSet<>();
+            }
+            failed.add(instanceId);
+        }
     }
 
-    private Uni<String> attempt(SendEmailRequest request, Deadline deadline, Set<Long> failed) {
-        if (deadline.isExpired()) {
+    /** @return the id notificator gave the email */
+    public Uni<String> sendEmail(String email, String content) {
+        Duration timeout = config.deadline();
+        Call call = new Call(SendEmailRequest.newBuilder().setEmail(email).setContent(content).build(),
+                Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        return attempt(call).onFailure().transform(failure -> translate(failure, timeout));
+    }
+
+    /** The retry is written out, not Mutiny's retry operator: calls that succeed should pay for nothing else. */
+    private Uni<String> attempt(Call call) {
+        if (call.deadline.isExpired()) {
             return Uni.createFrom().failure(Status.DEADLINE_EXCEEDED.asRuntimeException());
         }
+        call.attempts++;
         Service notificators = service();
-        Uni<ServiceInstance> selected = failed.isEmpty() && failedRecently.isEmpty()
+        Uni<ServiceInstance> selected = call.failed.isEmpty() && failedRecently.isEmpty()
                 ? notificators.selectInstanceAndRecordStart(true) // the common case: Stork's own path
                 : notificators.getInstances()
-                        .map(instances -> notificators.selectInstanceAndRecordStart(candidates(instances, failed),
+                        .map(instances -> notificators.selectInstanceAndRecordStart(candidates(instances, call.failed),
                                 true));
         return selected
                 .onFailure(failure -> !(failure instanceof NoServiceInstanceFoundException)
                         && !(failure instanceof StatusRuntimeException))
                 .transform(failure -> new NotificatorUnavailableException(
                         "cannot look up notificator instances: " + failure, failure))
-                .chain(instance -> call(instance, request, deadline, failed));
+                .chain(instance -> send(instance, call))
+                .onFailure(failure -> isRetryable(failure) && call.attempts < config.maxAttempts())
+                .recoverWithUni(() -> Uni.createFrom().voidItem().onItem().delayIt().by(backoff(call.attempts))
+                        .chain(() -> attempt(call)));
+    }
+
+    private Duration backoff(int attemptsMade) {
+        return config.retryBackoff().multipliedBy(1L << Math.min(attemptsMade - 1, 3));
     }
 
     /**
@@ -114,10 +140,9 @@ public class NotificatorClient {
         return fresh.isEmpty() ? untried : fresh;
     }
 
-    private Uni<String> call(ServiceInstance instance, SendEmailRequest request, Deadline deadline,
-            Set<Long> failed) {
-        return MutinyNotificatorGrpc.newMutinyStub(channels.forInstance(instance)).withDeadline(deadline)
-                .sendEmail(request)
+    private Uni<String> send(ServiceInstance instance, Call call) {
+        return MutinyNotificatorGrpc.newMutinyStub(channels.forInstance(instance)).withDeadline(call.deadline)
+                .sendEmail(call.request)
                 .onItemOrFailure().invoke((reply, failure) -> {
                     if (failure == null) {
                         instance.recordReply();
@@ -126,7 +151,7 @@ public class NotificatorClient {
                     if (failure != null) {
                         LOG.debugf("SendEmail on %s:%d failed: %s", instance.getHost(), instance.getPort(), failure);
                         if (isRetryable(failure)) {
-                            failed.add(instance.getId());
+                            call.failedOn(instance.getId());
                             failedRecently.put(instance.getId(), System.nanoTime() + config.avoidFailedFor().toNanos());
                         }
                     }

@@ -39,7 +39,7 @@ class ClientPathBenchmark {
 
     private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 32);
     private static final Duration ROUND = Duration.ofSeconds(Integer.getInteger("bench.round-seconds", 5));
-    private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 4);
 
     @InjectEtcd
     EtcdCluster etcd;
@@ -59,14 +59,19 @@ class ClientPathBenchmark {
             Supplier<Uni<?>> a = () -> stub.withDeadlineAfter(2, TimeUnit.SECONDS).sendEmail(request);
             Supplier<Uni<?>> b = () -> client.sendEmail("bench@example.com", "Hi");
             try {
-                run(a, ROUND);
-                run(b, ROUND); // warm-up, not counted
+                for (int i = 0; i < 2; i++) { // warm-up, not counted
+                    run(a, ROUND);
+                    run(b, ROUND);
+                }
                 double sumA = 0;
                 double sumB = 0;
-                System.out.printf("[P1b] concurrency %d, %d s rounds%n", CONCURRENCY, ROUND.toSeconds());
+                System.out.printf("[P1b] concurrency %d, %d s rounds, order A B then B A alternately%n", CONCURRENCY,
+                        ROUND.toSeconds());
                 for (int round = 1; round <= ROUNDS; round++) {
-                    double rateA = run(a, ROUND);
+                    boolean aFirst = round % 2 == 1;
+                    double rateA = aFirst ? run(a, ROUND) : 0;
                     double rateB = run(b, ROUND);
+                    rateA = aFirst ? rateA : run(a, ROUND);
                     sumA += rateA;
                     sumB += rateB;
                     System.out.printf("[P1b] round %d: A plain channel %.0f calls/s, B Stork client %.0f calls/s, "
