@@ -1,0 +1,39 @@
+package dev.microkit.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The native Dockerfiles build from sources with Docker alone and run as non-root on the service's port. */
+class DockerfilesTest {
+
+    @ParameterizedTest
+    @CsvSource({ "notificator,8082", "users,8802" })
+    void nativeImageIsBuiltFromSourcesAndRunsAsNonRoot(String module, int port) throws Exception {
+        String dockerfile = Files.readString(Path.of("..", module, "src", "main", "docker", "Dockerfile.native-micro"));
+
+        assertTrue(dockerfile.startsWith("# syntax=docker/dockerfile:"), "BuildKit syntax first, for cache mounts");
+        assertTrue(dockerfile.contains("FROM quay.io/quarkus/ubi9-quarkus-mandrel-builder-image:jdk-21 AS build"));
+        assertTrue(dockerfile.contains("RUN --mount=type=cache,target=/home/quarkus/.m2"));
+        assertTrue(dockerfile.contains("./mvnw -B -pl " + module + " -am package -DskipTests"
+                + " -Dquarkus.native.enabled=true"));
+        assertTrue(dockerfile.contains("FROM quay.io/quarkus/ubi9-quarkus-micro-image:"));
+        assertTrue(dockerfile.contains("EXPOSE " + port + "\n"));
+        assertTrue(dockerfile.contains("USER 1001\n"));
+        assertTrue(dockerfile.contains("ENTRYPOINT [\"./application\", \"-Dquarkus.http.host=0.0.0.0\"]"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({ "notificator,8082", "users,8802" })
+    void jvmImageRunsAsNonRootOnTheServicesPort(String module, int port) throws Exception {
+        String dockerfile = Files.readString(Path.of("..", module, "src", "main", "docker", "Dockerfile.jvm"));
+
+        assertTrue(dockerfile.contains("EXPOSE " + port + "\n"));
+        assertTrue(dockerfile.contains("USER 185\n"));
+        assertTrue(dockerfile.contains("-Dquarkus.http.host=0.0.0.0"));
+    }
+}
