@@ -14,8 +14,9 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 
 /**
- * The gRPC {@code pb.Notificator} service. It pretends to send: every valid request gets a fresh id and a log line
- * naming the recipient and the id (never the content).
+ * The gRPC {@code pb.Notificator} service. It pretends to send: every valid request gets an id and a log line naming
+ * the recipient and the id (never the content). A request with an idempotency key gets the id derived from the key,
+ * and is sent only the first time within the window.
  */
 @GrpcService
 public class NotificatorService implements Notificator {
@@ -23,10 +24,12 @@ public class NotificatorService implements Notificator {
     private static final Logger LOG = Logger.getLogger(NotificatorService.class);
 
     private final Recipients recipients;
+    private final SentEmails sent;
 
     @Inject
-    NotificatorService(Recipients recipients) {
+    NotificatorService(Recipients recipients, SentEmails sent) {
         this.recipients = recipients;
+        this.sent = sent;
     }
 
     @Override
@@ -35,8 +38,20 @@ public class NotificatorService implements Notificator {
         if (problem != null) {
             return Uni.createFrom().failure(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
         }
-        String id = UUID.randomUUID().toString();
-        LOG.infof("Sent email %s to %s", id, request.getEmail());
+        String key = request.getIdempotencyKey();
+        String id;
+        if (key.isEmpty()) {
+            id = UUID.randomUUID().toString();
+            LOG.infof("Sent email %s to %s", id, request.getEmail());
+        } else {
+            id = SentEmails.idFor(key);
+            if (sent.firstTime(key)) {
+                LOG.infof("Sent email %s to %s", id, request.getEmail());
+            } else {
+                LOG.infof("Email %s to %s was sent already (idempotency key %s): not sent again", id,
+                        request.getEmail(), key);
+            }
+        }
         return Uni.createFrom().item(SendEmailReply.newBuilder().setId(id).build());
     }
 }

@@ -26,6 +26,12 @@ final class NotificatorChannel implements AutoCloseable {
                 .sendEmail(SendEmailRequest.newBuilder().setEmail(email).setContent(content).build());
     }
 
+    SendEmailReply sendEmail(String email, String content, String idempotencyKey) {
+        return NotificatorGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .sendEmail(SendEmailRequest.newBuilder().setEmail(email).setContent(content)
+                        .setIdempotencyKey(idempotencyKey).build());
+    }
+
     @Override
     public void close() {
         channel.shutdownNow();

@@ -50,6 +50,19 @@ class NotificatorServiceTest {
     }
 
     @Test
+    void theSameIdempotencyKeyGetsTheSameIdAndIsSentOnce() {
+        String key = UUID.randomUUID().toString();
+        String first = notificator.sendEmail("ann@example.com", "Hi!", key).getId();
+        String again = notificator.sendEmail("ann@example.com", "Hi!", key).getId();
+        String other = notificator.sendEmail("ann@example.com", "Hi!", UUID.randomUUID().toString()).getId();
+
+        assertEquals(first, again);
+        assertEquals(SentEmails.idFor(key), first, "another instance answers the same id for the key");
+        assertNotEquals(first, other);
+        assertEquals(first, UUID.fromString(first).toString());
+    }
+
+    @Test
     void blankEmailIsAnInvalidArgument() {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> notificator.sendEmail("  ", "Hi!"));
