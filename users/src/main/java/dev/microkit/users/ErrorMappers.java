@@ -9,8 +9,6 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-import dev.microkit.users.notify.NotificatorRejectedException;
-import dev.microkit.users.notify.NotificatorUnavailableException;
 import dev.microkit.users.store.DuplicateEmailException;
 import dev.microkit.users.store.StoreUnavailableException;
 
@@ -31,20 +29,8 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response storeUnavailable(StoreUnavailableException e) {
-        LOG.warnf("Answered 503: %s", e.getMessage());
+        LOG.warnf("Answered 503: %s (%s)", e.getMessage(), e.getCause());
         return error(503, e.getMessage());
-    }
-
-    @ServerExceptionMapper
-    public Response notificatorUnavailable(NotificatorUnavailableException e) {
-        LOG.warnf("Answered 503: %s", e.getMessage());
-        return error(503, "the welcome email could not be sent, the user was not created: " + e.getMessage());
-    }
-
-    @ServerExceptionMapper
-    public Response notificatorRejected(NotificatorRejectedException e) {
-        LOG.errorf(e.getCause(), "Answered 502: %s", e.getMessage());
-        return error(502, "the welcome email could not be sent, the user was not created: " + e.getMessage());
     }
 
     /** 404 for unknown paths, 405, 406, 415 and the like: keep their status, answer in JSON. */

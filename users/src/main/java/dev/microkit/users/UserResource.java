@@ -15,35 +15,38 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.jboss.logging.Logger;
+import com.fasterxml.jackson.annotation.JsonInclude;
 
-import dev.microkit.users.notify.NotificatorClient;
+import dev.microkit.users.outbox.WelcomeDispatcher;
 import dev.microkit.users.store.User;
 import dev.microkit.users.store.UserStore;
 import io.smallrye.mutiny.Uni;
 
-/** Creates users and welcomes them by email through notificator. */
+/**
+ * Creates users and welcomes them by email through notificator. A user is stored with its pending welcome email in
+ * one transaction (an outbox), so the email is never lost: sent at once when a notificator takes it, else later.
+ */
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 public class UserResource {
 
-    static final String WELCOME = "Hi! Thank you for registration...";
-
-    private static final Logger LOG = Logger.getLogger(UserResource.class);
-
-    /** The answer to a successful {@code POST /create}. */
-    public record Created(String id, String email, String notificationId) {
+    /**
+     * The answer to a successful {@code POST /create}: with the {@code notificationId} when the welcome email was
+     * sent at once, with {@code "notification": "pending"} when it will be sent later.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Created(String id, String email, String notificationId, String notification) {
     }
 
     private final CreateUserRequests requests;
     private final UserStore store;
-    private final NotificatorClient notificator;
+    private final WelcomeDispatcher welcome;
 
     @Inject
-    UserResource(CreateUserRequests requests, UserStore store, NotificatorClient notificator) {
+    UserResource(CreateUserRequests requests, UserStore store, WelcomeDispatcher welcome) {
         this.requests = requests;
         this.store = store;
-        this.notificator = notificator;
+        this.welcome = welcome;
     }
 
     @POST
@@ -54,12 +57,14 @@ public class UserResource {
     @APIResponse(responseCode = "201", description = "created and welcomed; Location names the user")
     @APIResponse(responseCode = "400", description = "the body is not a JSON object with a valid email")
     @APIResponse(responseCode = "409", description = "a user with this email exists")
-    @APIResponse(responseCode = "503", description = "etcd or every notificator unavailable; nothing was kept")
+    @APIResponse(responseCode = "503", description = "etcd unavailable; nothing was stored")
     public Uni<Response> create(String body) {
         CreateUserRequest request = requests.parse(body);
-        return store.create(request.email()).chain(user -> welcome(user)
-                .map(notificationId -> Response.created(URI.create("/users/" + user.id()))
-                        .entity(new Created(user.id(), user.email(), notificationId)).build()));
+        return welcome.create(request.email()).chain(user -> welcome.sendNow(user)
+                .map(notificationId -> new Created(user.id(), user.email(), notificationId, null))
+                .onFailure().recoverWithItem(() -> new Created(user.id(), user.email(), null,
+                        User.Notification.PENDING))
+                .map(created -> Response.created(URI.create("/users/" + user.id())).entity(created).build()));
     }
 
     @GET
@@ -72,19 +77,6 @@ public class UserResource {
             return Uni.createFrom().failure(notFound(id));
         }
         return store.find(id).map(user -> user.orElseThrow(() -> notFound(id)));
-    }
-
-    /** Sends the welcome email; if no notificator takes it, the user is removed again, so a retry can succeed. */
-    private Uni<String> welcome(User user) {
-        return notificator.sendEmail(user.email(), WELCOME)
-                .invoke(id -> LOG.infof("Created user %s (%s), welcome email %s", user.id(), user.email(), id))
-                .onFailure().call(failure -> store.delete(user)
-                        .invoke(() -> LOG.warnf("Removed user %s (%s) again: welcome email not sent (%s)",
-                                user.id(), user.email(), failure.getMessage()))
-                        .onFailure().invoke(deleteFailure -> LOG.errorf(
-                                "User %s (%s) kept without a welcome email: cannot remove it (%s)", user.id(),
-                                user.email(), deleteFailure.getMessage()))
-                        .onFailure().recoverWithNull());
     }
 
     private static ApiException notFound(String id) {

@@ -86,7 +86,12 @@ class UserResourceTest {
         given().get(URI.create(created.header("Location")).getPath()).then().statusCode(200)
                 .body("id", equalTo(id))
                 .body("email", equalTo(email))
-                .body("createdAt", containsString("T"));
+                .body("createdAt", containsString("T"))
+                .body("notification.state", equalTo("sent"))
+                .body("notification.id", equalTo(created.path("notificationId")))
+                .body("notification.sentAt", containsString("T"));
+        assertTrue(etcd.get("/outbox/" + id).isEmpty(), "the outbox entry of a sent email is gone");
+        assertTrue(etcd.get("/outbox-claims/" + id).isEmpty(), "the claim of a sent email is gone");
     }
 
     @Test

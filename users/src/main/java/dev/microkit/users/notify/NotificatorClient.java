@@ -81,10 +81,14 @@ public class NotificatorClient {
         }
     }
 
-    /** @return the id notificator gave the email */
-    public Uni<String> sendEmail(String email, String content) {
+    /**
+     * @param idempotencyKey the same for every attempt at the same email, so that notificator sends it once
+     * @return the id notificator gave the email
+     */
+    public Uni<String> sendEmail(String email, String content, String idempotencyKey) {
         Duration timeout = config.deadline();
-        Call call = new Call(SendEmailRequest.newBuilder().setEmail(email).setContent(content).build(),
+        Call call = new Call(SendEmailRequest.newBuilder().setEmail(email).setContent(content)
+                .setIdempotencyKey(idempotencyKey).build(),
                 Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS));
         return attempt(call).onFailure().transform(failure -> translate(failure, timeout));
     }
@@ -175,7 +179,7 @@ public class NotificatorClient {
             case UNAVAILABLE -> new NotificatorUnavailableException(
                     "no notificator instance could be reached: " + status.getDescription(), failure);
             case DEADLINE_EXCEEDED -> new NotificatorUnavailableException(
-                    "notificator did not answer within " + timeout, failure);
+                    "notificator did not answer within " + timeout.toMillis() + " ms", failure);
             case UNKNOWN -> new NotificatorRejectedException("calling notificator failed: " + failure, failure);
             default -> new NotificatorRejectedException(
                     "notificator answered " + status.getCode() + ": " + status.getDescription(), failure);

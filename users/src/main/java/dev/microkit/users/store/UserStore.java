@@ -2,18 +2,21 @@ package dev.microkit.users.store;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +25,8 @@ import dev.microkit.users.etcd.EtcdClients;
 import dev.microkit.users.etcd.EtcdConfig;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -32,16 +37,26 @@ import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Users in etcd: {@code /users/by-id/<id>} holds the user as JSON, {@code /users/by-email/<email, lower case>} holds
- * its id. Both are written in one transaction that first checks the email key is absent, so two users replicas can
- * never create the same email twice.
+ * Users and their pending welcome emails in etcd:
+ * <ul>
+ * <li>{@code /users/by-id/<id>}: the user as JSON, with the state of its welcome email;</li>
+ * <li>{@code /users/by-email/<email, lower case>}: its id, so an email is taken once;</li>
+ * <li>{@code /outbox/<id>}: the welcome email while it is not sent (an outbox entry);</li>
+ * <li>{@code /outbox-claims/<id>}: who is sending it now, bound to that replica's lease.</li>
+ * </ul>
+ * A user, its outbox entry and the creator's claim are written in one transaction that first checks the email is
+ * free, so two users replicas never create the same email twice, and no user exists without its welcome email.
  */
 @ApplicationScoped
 @Startup // the jetcd client is built at startup, on the main thread, never on an event loop
 public class UserStore {
 
+    private static final Logger LOG = Logger.getLogger(UserStore.class);
+
     static final String BY_ID = "/users/by-id/";
     static final String BY_EMAIL = "/users/by-email/";
+    static final String OUTBOX = "/outbox/";
+    static final String CLAIMS = "/outbox-claims/";
 
     private final Client etcd;
     private final ObjectMapper json;
@@ -54,19 +69,29 @@ public class UserStore {
         this.timeout = config.requestTimeout();
     }
 
-    /** @throws DuplicateEmailException (as the Uni's failure) when the email is taken */
-    public Uni<User> create(String email) {
-        User user = new User(UUID.randomUUID().toString(), email, Instant.now());
+    /**
+     * Stores a new user with a pending welcome email, claimed by {@code replica} for its {@code claimLease} (the caller
+     * sends it at once).
+     *
+     * @throws DuplicateEmailException (as the Uni's failure) when the email is taken
+     */
+    public Uni<User> create(String email, long claimLease, String replica) {
+        User user = new User(UUID.randomUUID().toString(), email, Instant.now(), User.Notification.pending());
         ByteSequence emailKey = bytes(BY_EMAIL + email.toLowerCase(Locale.ROOT));
-        ByteSequence userKey = bytes(BY_ID + user.id());
-        ByteSequence userJson = toJson(user);
+        ByteSequence id = bytes(user.id());
         return call("store the user", () -> etcd.getKVClient().txn()
                 .If(new Cmp(emailKey, Cmp.Op.EQUAL, CmpTarget.version(0)))
-                .Then(Op.put(emailKey, bytes(user.id()), PutOption.DEFAULT),
-                        Op.put(userKey, userJson, PutOption.DEFAULT))
+                .Then(Op.put(emailKey, id, PutOption.DEFAULT),
+                        Op.put(bytes(BY_ID + user.id()), toJson(user), PutOption.DEFAULT),
+                        Op.put(bytes(OUTBOX + user.id()), toJson(new PendingWelcome(user.id(), email, 0,
+                                user.createdAt())), PutOption.DEFAULT),
+                        Op.put(bytes(CLAIMS + user.id()), bytes(replica),
+                                PutOption.builder().withLeaseId(claimLease).build()))
+                .Else(Op.get(emailKey, GetOption.DEFAULT))
                 .commit())
                 .map(response -> {
-                    if (!response.isSucceeded()) {
+                    // jetcd may resend a request whose answer was lost: then the email holds our own id
+                    if (!response.isSucceeded() && !id.equals(firstValue(response))) {
                         throw new DuplicateEmailException(email);
                     }
                     return user;
@@ -75,20 +100,56 @@ public class UserStore {
 
     public Uni<Optional<User>> find(String id) {
         return call("read the user", () -> etcd.getKVClient().get(bytes(BY_ID + id), GetOption.DEFAULT))
-                .map(response -> response.getKvs().stream().findFirst()
-                        .map(kv -> fromJson(kv.getValue())));
+                .map(response -> response.getKvs().stream().findFirst().map(kv -> fromJson(kv.getValue(), User.class)));
     }
 
-    /** Removes the user and frees its email, unless the email has been given to another user since. */
-    public Uni<Void> delete(User user) {
-        ByteSequence emailKey = bytes(BY_EMAIL + user.email().toLowerCase(Locale.ROOT));
-        ByteSequence userKey = bytes(BY_ID + user.id());
-        return call("delete the user", () -> etcd.getKVClient().txn()
-                .If(new Cmp(emailKey, Cmp.Op.EQUAL, CmpTarget.value(bytes(user.id()))))
-                .Then(Op.delete(emailKey, DeleteOption.DEFAULT), Op.delete(userKey, DeleteOption.DEFAULT))
-                .Else(Op.delete(userKey, DeleteOption.DEFAULT))
+    /** The welcome email of {@code user} was sent: record it on the user, drop the outbox entry and the claim. */
+    public Uni<User> markSent(User user, String notificationId) {
+        User sent = new User(user.id(), user.email(), user.createdAt(),
+                User.Notification.sent(notificationId, Instant.now()));
+        return call("record the welcome email", () -> etcd.getKVClient().txn()
+                .Then(Op.put(bytes(BY_ID + user.id()), toJson(sent), PutOption.DEFAULT),
+                        Op.delete(bytes(OUTBOX + user.id()), DeleteOption.DEFAULT),
+                        Op.delete(bytes(CLAIMS + user.id()), DeleteOption.DEFAULT))
+                .commit())
+                .replaceWith(sent);
+    }
+
+    /** Sending failed: schedule the next attempt and give up the claim, so any replica may try then. */
+    public Uni<Void> release(PendingWelcome next) {
+        return call("reschedule the welcome email", () -> etcd.getKVClient().txn()
+                .If(new Cmp(bytes(OUTBOX + next.userId()), Cmp.Op.GREATER, CmpTarget.version(0)))
+                .Then(Op.put(bytes(OUTBOX + next.userId()), toJson(next), PutOption.DEFAULT),
+                        Op.delete(bytes(CLAIMS + next.userId()), DeleteOption.DEFAULT))
                 .commit())
                 .replaceWithVoid();
+    }
+
+    /** The pending welcome emails, oldest first by key order. */
+    public Uni<List<PendingWelcome>> pending() {
+        return call("list pending welcome emails", () -> etcd.getKVClient().get(bytes(OUTBOX),
+                GetOption.builder().isPrefix(true).build()))
+                .map(response -> response.getKvs().stream().map(this::pendingOrNull)
+                        .filter(entry -> entry != null).toList());
+    }
+
+    /**
+     * Claims a pending welcome email for {@code replica} and its {@code lease}. True if it is now claimed by the
+     * replica: it was free, or the replica held it already (a claim it could not give up); false if another replica
+     * holds it or it was sent meanwhile.
+     */
+    public Uni<Boolean> claim(String userId, long lease, String replica) {
+        ByteSequence claim = bytes(CLAIMS + userId);
+        ByteSequence outbox = bytes(OUTBOX + userId);
+        return call("claim a welcome email", () -> etcd.getKVClient().txn()
+                .If(new Cmp(claim, Cmp.Op.EQUAL, CmpTarget.version(0)),
+                        new Cmp(outbox, Cmp.Op.GREATER, CmpTarget.version(0)))
+                .Then(Op.put(claim, bytes(replica), PutOption.builder().withLeaseId(lease).build()))
+                .Else(Op.get(claim, GetOption.DEFAULT), Op.get(outbox, GetOption.builder().withCountOnly(true)
+                        .build()))
+                .commit())
+                .map(response -> response.isSucceeded() || (bytes(replica).equals(firstValue(response))
+                        && response.getGetResponses().get(1).getCount() > 0));
     }
 
     /** Asks etcd something cheap: UP means it answers within the request timeout. */
@@ -101,25 +162,36 @@ public class UserStore {
     /** jetcd calls have no deadline of their own. */
     private <T> Uni<T> call(String what, Supplier<CompletableFuture<T>> request) {
         return Uni.createFrom().completionStage(() -> request.get().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS))
-                .onFailure().transform(failure -> new StoreUnavailableException("cannot " + what + ": etcd "
-                        + (failure instanceof TimeoutException ? "did not answer within " + timeout
-                                : "failed: " + failure.getMessage()),
-                        failure));
+                .onFailure().transform(failure -> StoreUnavailableException.because(what, failure, timeout));
     }
 
-    private ByteSequence toJson(User user) {
+    private PendingWelcome pendingOrNull(KeyValue kv) {
         try {
-            return ByteSequence.from(json.writeValueAsBytes(user));
+            return fromJson(kv.getValue(), PendingWelcome.class);
+        } catch (IllegalStateException e) {
+            LOG.warnf("Skipping outbox entry %s: %s", kv.getKey().toString(UTF_8), e.getMessage());
+            return null;
+        }
+    }
+
+    private static ByteSequence firstValue(TxnResponse response) {
+        return response.getGetResponses().stream().flatMap(get -> get.getKvs().stream()).findFirst()
+                .map(KeyValue::getValue).orElse(null);
+    }
+
+    private ByteSequence toJson(Object value) {
+        try {
+            return ByteSequence.from(json.writeValueAsBytes(value));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private User fromJson(ByteSequence value) {
+    private <T> T fromJson(ByteSequence value, Class<T> type) {
         try {
-            return json.readValue(value.getBytes(), User.class);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("unreadable user record: " + value.toString(UTF_8), e);
+            return json.readValue(value.getBytes(), type);
+        } catch (IOException e) {
+            throw new IllegalStateException("unreadable " + type.getSimpleName() + ": " + value.toString(UTF_8), e);
         }
     }
 

@@ -57,7 +57,7 @@ class ClientPathBenchmark {
                     .build();
             var stub = MutinyNotificatorGrpc.newMutinyStub(plain);
             Supplier<Uni<?>> a = () -> stub.withDeadlineAfter(2, TimeUnit.SECONDS).sendEmail(request);
-            Supplier<Uni<?>> b = () -> client.sendEmail("bench@example.com", "Hi");
+            Supplier<Uni<?>> b = () -> client.sendEmail("bench@example.com", "Hi", "");
             try {
                 for (int i = 0; i < 2; i++) { // warm-up, not counted
                     run(a, ROUND);

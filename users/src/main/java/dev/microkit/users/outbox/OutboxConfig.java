@@ -1,0 +1,37 @@
+package dev.microkit.users.outbox;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.Min;
+
+import org.hibernate.validator.constraints.time.DurationMin;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** How pending welcome emails are retried. Every setting can be given as an environment variable (OUTBOX_...). */
+@ConfigMapping(prefix = "outbox")
+public interface OutboxConfig {
+
+    /** How often each replica looks for pending welcome emails that are due. */
+    @WithDefault("1s")
+    Duration pollInterval();
+
+    /** TTL of a replica's claims: a crashed replica's claims free up after it. */
+    @WithDefault("10s")
+    @DurationMin(seconds = 2, message = "outbox.claim-ttl must be at least 2s")
+    Duration claimTtl();
+
+    /** Pause before the second attempt; it doubles with each failed attempt. */
+    @WithDefault("1s")
+    Duration retryInitialBackoff();
+
+    /** Longest pause between attempts. */
+    @WithDefault("30s")
+    Duration retryMaxBackoff();
+
+    /** Pending welcome emails a replica sends at once. */
+    @WithDefault("16")
+    @Min(1)
+    int maxInFlight();
+}

@@ -1,0 +1,132 @@
+package dev.microkit.users.outbox;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.microkit.users.etcd.EtcdClients;
+import dev.microkit.users.etcd.EtcdConfig;
+import dev.microkit.users.store.StoreUnavailableException;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.support.CloseableClient;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.runtime.Startup;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * This replica's lease in etcd, which its outbox claims are bound to: kept alive while the replica lives, so the
+ * claims of a crashed replica vanish after {@code outbox.claim-ttl}, and revoked at shutdown, so they free at once.
+ * Granted on first use; granted anew when lost.
+ */
+@ApplicationScoped
+@Startup // the jetcd client is built at startup, on the main thread
+public class ReplicaLease {
+
+    private static final Logger LOG = Logger.getLogger(ReplicaLease.class);
+
+    private final String replicaId = UUID.randomUUID().toString();
+    private final Client etcd;
+    private final Duration ttl;
+    private final Duration timeout;
+    private Uni<Long> current; // guarded by this
+    private CloseableClient keepAlive; // guarded by this
+
+    @Inject
+    ReplicaLease(EtcdClients clients, OutboxConfig config, EtcdConfig etcdConfig) {
+        this.etcd = clients.main();
+        this.ttl = config.claimTtl();
+        this.timeout = etcdConfig.requestTimeout();
+    }
+
+    /** This replica's id, the value of its claims: a claim of ours that we do not work on is stale, ours to retake. */
+    public String replicaId() {
+        return replicaId;
+    }
+
+    /** The lease id; the first call (or the first after the lease was lost) grants one. */
+    public synchronized Uni<Long> id() {
+        if (current == null) {
+            current = Uni.createFrom().completionStage(() -> etcd.getLeaseClient()
+                    .grant(ttl.toSeconds(), timeout.toMillis(), TimeUnit.MILLISECONDS))
+                    .map(granted -> granted.getID())
+                    .invoke(this::keepAlive)
+                    .onFailure().invoke(this::forget)
+                    .onFailure().transform(failure -> StoreUnavailableException.because("store the user", failure,
+                            timeout))
+                    .memoize().indefinitely();
+        }
+        return current;
+    }
+
+    /** jetcd is not called while this object's lock is held: jetcd calls back into it. */
+    private void keepAlive(long lease) {
+        CloseableClient client = etcd.getLeaseClient().keepAlive(lease, new StreamObserver<>() {
+            @Override
+            public void onNext(LeaseKeepAliveResponse response) {
+                // renewed
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+                LOG.debugf("Keep-alive of outbox lease %x failed: %s", lease, failure);
+                if (failure instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND) {
+                    forget(failure);
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                forget(new IllegalStateException("lease expired"));
+            }
+        });
+        synchronized (this) {
+            keepAlive = client;
+        }
+    }
+
+    private void forget(Throwable why) {
+        LOG.debugf("Outbox lease dropped (%s); the next claim grants a new one", why);
+        CloseableClient renewing;
+        synchronized (this) {
+            current = null;
+            renewing = keepAlive;
+            keepAlive = null;
+        }
+        if (renewing != null) {
+            renewing.close();
+        }
+    }
+
+    @PreDestroy
+    void revoke() {
+        Uni<Long> lease;
+        CloseableClient renewing;
+        synchronized (this) {
+            lease = current;
+            renewing = keepAlive;
+            current = null;
+            keepAlive = null;
+        }
+        if (lease == null) {
+            return;
+        }
+        if (renewing != null) {
+            renewing.close();
+        }
+        try {
+            long id = lease.await().atMost(timeout);
+            etcd.getLeaseClient().revoke(id).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.debugf("Could not revoke the outbox lease; its claims expire within %s: %s", ttl, e);
+        }
+    }
+}
