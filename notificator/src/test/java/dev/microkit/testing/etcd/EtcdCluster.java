@@ -105,6 +105,27 @@ public final class EtcdCluster implements AutoCloseable {
         }
     }
 
+    /** The member that is the leader now (asked of the running members). */
+    public EtcdMember leader() {
+        for (EtcdMember member : members) {
+            if (!member.isRunning()) {
+                continue;
+            }
+            try {
+                var status = client().getMaintenanceClient().statusMember(member.clientUrl()).get(5, TimeUnit.SECONDS);
+                if (status.getLeader() == status.getHeader().getMemberId()) {
+                    return member;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                // not answering: not the leader
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("no member is the leader");
+    }
+
     @Override
     public void close() {
         synchronized (this) {

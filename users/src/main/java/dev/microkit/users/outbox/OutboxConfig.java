@@ -31,7 +31,7 @@ public interface OutboxConfig {
     Duration retryMaxBackoff();
 
     /** Pending welcome emails a replica sends at once. */
-    @WithDefault("16")
+    @WithDefault("64")
     @Min(1)
     int maxInFlight();
 }

@@ -2,8 +2,12 @@ package dev.microkit.users.outbox;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,9 +42,16 @@ public class WelcomeDispatcher {
     private final NotificatorClient notificator;
     private final OutboxConfig config;
     private final Vertx vertx;
+    /** Users whose welcome email this replica is sending now, from /create or from the outbox. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Outbox entries this replica's dispatcher is sending now. */
+    private final AtomicInteger dispatching = new AtomicInteger();
     private volatile boolean polling;
-    private volatile boolean failureReported;
+    /** The last poll saw more due entries than it could take: poll again as soon as the batch is done. */
+    private volatile boolean backlog;
+    private volatile boolean pollFailureReported;
+    /** Welcome emails fail to send: reported once, until one is sent again. */
+    private final AtomicBoolean sendFailing = new AtomicBoolean();
     private long timer = -1;
 
     @Inject
@@ -64,9 +75,15 @@ public class WelcomeDispatcher {
         }
     }
 
-    /** Creates a user whose welcome email this replica claims in the same transaction, to send it at once. */
+    /**
+     * Creates a user whose welcome email this replica claims in the same transaction, to {@link #sendNow send it at
+     * once}. It counts as in flight from before the transaction, so this replica's own dispatcher leaves it alone.
+     */
     public Uni<User> create(String email) {
-        return lease.id().chain(id -> store.create(email, id, lease.replicaId()));
+        String id = UUID.randomUUID().toString();
+        inFlight.add(id);
+        return lease.id().chain(leaseId -> store.create(id, email, leaseId, lease.replicaId()))
+                .onFailure().invoke(() -> inFlight.remove(id));
     }
 
     /**
@@ -75,7 +92,6 @@ public class WelcomeDispatcher {
      * @return the notification id, or a failure once the email is rescheduled for the dispatcher
      */
     public Uni<String> sendNow(User user) {
-        inFlight.add(user.id());
         return send(user, new PendingWelcome(user.id(), user.email(), 0, user.createdAt()))
                 .onTermination().invoke(() -> inFlight.remove(user.id()));
     }
@@ -88,17 +104,19 @@ public class WelcomeDispatcher {
         store.pending()
                 .onTermination().invoke(() -> polling = false)
                 .subscribe().with(pending -> {
-                    failureReported = false;
+                    pollFailureReported = false;
                     Instant now = Instant.now();
-                    pending.stream()
+                    List<PendingWelcome> due = pending.stream()
                             .filter(entry -> !entry.nextAttemptAt().isAfter(now))
                             .filter(entry -> !inFlight.contains(entry.userId()))
-                            .limit(Math.max(0, config.maxInFlight() - inFlight.size()))
-                            .forEach(this::claimAndSend);
+                            .toList();
+                    int room = Math.max(0, config.maxInFlight() - dispatching.get());
+                    backlog = due.size() > room;
+                    due.stream().limit(room).forEach(this::claimAndSend);
                 }, failure -> {
-                    if (!failureReported) {
+                    if (!pollFailureReported) {
                         LOG.warnf("Cannot look for pending welcome emails: %s", failure.getMessage());
-                        failureReported = true;
+                        pollFailureReported = true;
                     }
                 });
     }
@@ -107,13 +125,19 @@ public class WelcomeDispatcher {
         if (!inFlight.add(entry.userId())) {
             return;
         }
+        dispatching.incrementAndGet();
         lease.id().chain(id -> store.claim(entry.userId(), id, lease.replicaId()))
                 .chain(claimed -> claimed
                         ? store.find(entry.userId()).chain(user -> user.isPresent()
                                 ? send(user.get(), entry).replaceWithVoid()
                                 : Uni.createFrom().voidItem())
                         : Uni.createFrom().voidItem())
-                .onTermination().invoke(() -> inFlight.remove(entry.userId()))
+                .onTermination().invoke(() -> {
+                    inFlight.remove(entry.userId());
+                    if (dispatching.decrementAndGet() == 0 && backlog) {
+                        vertx.runOnContext(nothing -> poll());
+                    }
+                })
                 .subscribe().with(ok -> {
                 }, failure -> LOG.debugf("Welcome email for user %s not sent yet: %s", entry.userId(),
                         failure.getMessage()));
@@ -125,6 +149,11 @@ public class WelcomeDispatcher {
      */
     private Uni<String> send(User user, PendingWelcome entry) {
         return notificator.sendEmail(user.email(), WELCOME, user.id())
+                .invoke(() -> {
+                    if (sendFailing.compareAndSet(true, false)) {
+                        LOG.info("Welcome emails are being sent again");
+                    }
+                })
                 .onFailure().call(failure -> reschedule(entry, failure))
                 .call(notificationId -> store.markSent(user, notificationId)
                         .invoke(sent -> LOG.infof("Welcome email %s sent to %s (user %s)%s", notificationId,
@@ -140,9 +169,12 @@ public class WelcomeDispatcher {
     private Uni<Void> reschedule(PendingWelcome entry, Throwable failure) {
         int attempts = entry.attempts() + 1;
         Duration pause = backoff(attempts);
-        if (attempts == 1) {
-            LOG.warnf("Welcome email to %s (user %s) not sent (%s); retrying in the background", entry.email(),
-                    entry.userId(), failure.getMessage());
+        if (sendFailing.compareAndSet(false, true)) {
+            LOG.warnf("Welcome emails cannot be sent now (%s): they stay pending in the outbox and are retried",
+                    failure.getMessage());
+        } else {
+            LOG.debugf("Welcome email to %s (user %s) not sent, attempt %d: %s", entry.email(), entry.userId(),
+                    attempts, failure.getMessage());
         }
         return store.release(new PendingWelcome(entry.userId(), entry.email(), attempts, Instant.now().plus(pause)))
                 .onFailure().invoke(releaseFailure -> LOG.debugf(

@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -75,13 +74,13 @@ public class UserStore {
      *
      * @throws DuplicateEmailException (as the Uni's failure) when the email is taken
      */
-    public Uni<User> create(String email, long claimLease, String replica) {
-        User user = new User(UUID.randomUUID().toString(), email, Instant.now(), User.Notification.pending());
+    public Uni<User> create(String id, String email, long claimLease, String replica) {
+        User user = new User(id, email, Instant.now(), User.Notification.pending());
         ByteSequence emailKey = bytes(BY_EMAIL + email.toLowerCase(Locale.ROOT));
-        ByteSequence id = bytes(user.id());
+        ByteSequence idBytes = bytes(user.id());
         return call("store the user", () -> etcd.getKVClient().txn()
                 .If(new Cmp(emailKey, Cmp.Op.EQUAL, CmpTarget.version(0)))
-                .Then(Op.put(emailKey, id, PutOption.DEFAULT),
+                .Then(Op.put(emailKey, idBytes, PutOption.DEFAULT),
                         Op.put(bytes(BY_ID + user.id()), toJson(user), PutOption.DEFAULT),
                         Op.put(bytes(OUTBOX + user.id()), toJson(new PendingWelcome(user.id(), email, 0,
                                 user.createdAt())), PutOption.DEFAULT),
@@ -91,7 +90,7 @@ public class UserStore {
                 .commit())
                 .map(response -> {
                     // jetcd may resend a request whose answer was lost: then the email holds our own id
-                    if (!response.isSucceeded() && !id.equals(firstValue(response))) {
+                    if (!response.isSucceeded() && !idBytes.equals(firstValue(response))) {
                         throw new DuplicateEmailException(email);
                     }
                     return user;

@@ -14,21 +14,33 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * A bounded load of {@code POST /create} calls with unique emails from a few client threads, against a users service
- * on this machine. It counts every answer other than 201 as a failure, with its status or error.
+ * on this machine. It counts every answer other than a 201 with a notificationId as a failure, with its status or
+ * error, and keeps every outcome for closer analysis.
  */
 public final class CreateLoad implements AutoCloseable {
 
-    /** What a load saw. */
-    public record Result(long requests, long failures, Map<String, Long> failuresByKind, long p99Millis) {
+    /** What a load saw: every answer other than a 201 that carries a notificationId is counted as failed. */
+    public record Result(long requests, long failures, Map<String, Long> failuresByKind, long p99Millis,
+            List<Outcome> outcomes) {
         @Override
         public String toString() {
             return requests + " requests, " + failures + " failed " + failuresByKind + ", p99 " + p99Millis + " ms";
         }
     }
 
+    /**
+     * One request: when it ended ({@link System#nanoTime()}), its status (-1: no answer), the created user's id if
+     * any, and whether its welcome email was left pending.
+     */
+    public record Outcome(long endNanos, int status, String userId, boolean pending, long latencyMillis) {
+    }
+
     private static final Duration MAX_RUN = Duration.ofMinutes(2);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI create;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -36,7 +48,7 @@ public final class CreateLoad implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong requests = new AtomicLong();
     private final Map<String, Long> failures = new ConcurrentHashMap<>();
-    private final List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+    private final List<Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
     private final List<Thread> threads = new ArrayList<>();
     private final long startedNanos = System.nanoTime();
 
@@ -60,10 +72,20 @@ public final class CreateLoad implements AutoCloseable {
             HttpRequest request = HttpRequest.newBuilder(create).timeout(Duration.ofSeconds(10))
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build();
             long start = System.nanoTime();
+            int status = -1;
+            String userId = null;
+            boolean pending = false;
             try {
                 HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() != 201) {
-                    failures.merge(response.statusCode() + " " + response.body(), 1L, Long::sum);
+                status = response.statusCode();
+                if (status == 201) {
+                    userId = JSON.readTree(response.body()).path("id").asText(null);
+                    pending = !JSON.readTree(response.body()).has("notificationId");
+                }
+                if (status != 201) {
+                    failures.merge(status + " " + response.body(), 1L, Long::sum);
+                } else if (pending) {
+                    failures.merge("201 with the welcome email pending", 1L, Long::sum);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -71,9 +93,16 @@ public final class CreateLoad implements AutoCloseable {
             } catch (Exception e) {
                 failures.merge(e.toString(), 1L, Long::sum);
             }
-            latencies.add((System.nanoTime() - start) / 1_000_000);
+            long end = System.nanoTime();
+            outcomes.add(new Outcome(end, status, userId, pending, (end - start) / 1_000_000));
             requests.incrementAndGet();
         }
+    }
+
+    /** The 99th percentile latency of these outcomes, in milliseconds. */
+    public static long p99(List<Outcome> outcomes) {
+        List<Long> sorted = outcomes.stream().map(Outcome::latencyMillis).sorted().toList();
+        return sorted.isEmpty() ? 0 : sorted.get((int) Math.min(sorted.size() - 1, sorted.size() * 99L / 100));
     }
 
     public long requests() {
@@ -90,14 +119,12 @@ public final class CreateLoad implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        List<Long> sorted;
-        synchronized (latencies) {
-            sorted = new ArrayList<>(latencies);
+        List<Outcome> all;
+        synchronized (outcomes) {
+            all = List.copyOf(outcomes);
         }
-        Collections.sort(sorted);
-        long p99 = sorted.isEmpty() ? 0 : sorted.get((int) Math.min(sorted.size() - 1, sorted.size() * 99L / 100));
         return new Result(requests.get(), failures.values().stream().mapToLong(Long::longValue).sum(),
-                Map.copyOf(failures), p99);
+                Map.copyOf(failures), p99(all), all);
     }
 
     @Override

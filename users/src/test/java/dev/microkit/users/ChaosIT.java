@@ -1,0 +1,351 @@
+package dev.microkit.users;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.microkit.testing.FreePorts;
+import dev.microkit.testing.etcd.EtcdCluster;
+import dev.microkit.testing.etcd.EtcdMember;
+import dev.microkit.testing.process.AppProcess;
+import dev.microkit.users.testing.CreateLoad;
+import dev.microkit.users.testing.Notificators;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.options.GetOption;
+
+/**
+ * The chaos suite: real processes (etcd members, the users and notificator jars), a load of {@code POST /create}, one
+ * fault per scenario, and one table. Short by default (CI); {@code -Dchaos.full=true} runs the faults longer:
+ * {@code ./mvnw -B verify -pl users -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ChaosIT
+ * -Dchaos.full=true}.
+ * <p>
+ * Columns: requests; failures (any answer but 201, or no answer; a 201 whose welcome email is pending is no failure,
+ * the outbox sends it), except 503 answered while etcd was unusable (from an etcd fault until the service stored a
+ * user again after it), counted apart; users answered 201 but not stored; users whose welcome email was never sent;
+ * emails sent twice (at least once delivery: an email sent but not recorded during an etcd outage is sent again,
+ * with the same id); p99 latency; recovery (from the fault until the last request that felt it: a 503, or a 201
+ * with the email pending).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ChaosIT {
+
+    private static final boolean FULL = Boolean.getBoolean("chaos.full");
+    private static final Path USERS_JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+    private static final Duration TTL = Duration.ofSeconds(3);
+    private static final int CLIENTS = 4;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> TABLE = new ArrayList<>();
+
+    /** One scenario's system. */
+    private static final class Stack implements AutoCloseable {
+        final EtcdCluster etcd;
+        final int usersPort = FreePorts.next();
+        final List<AppProcess> notificators = new ArrayList<>();
+        final List<AppProcess> everyNotificator = new ArrayList<>();
+        AppProcess users;
+        int usersStarts;
+
+        Stack(int members, int notificatorCount) {
+            etcd = EtcdCluster.start(members);
+            startUsers();
+            for (int i = 0; i < notificatorCount; i++) {
+                addNotificator();
+            }
+        }
+
+        URI users() {
+            return URI.create("http://127.0.0.1:" + usersPort);
+        }
+
+        void startUsers() {
+            users = AppProcess.start("chaos-users-" + usersPort + "-" + (++usersStarts), USERS_JAR, Map.of(
+                    "ETCD_ENDPOINTS", etcd.endpoints(),
+                    "QUARKUS_HTTP_PORT", String.valueOf(usersPort),
+                    "OUTBOX_POLL_INTERVAL", "300ms",
+                    "OUTBOX_RETRY_INITIAL_BACKOFF", "300ms",
+                    "OUTBOX_RETRY_MAX_BACKOFF", "2s",
+                    "OUTBOX_CLAIM_TTL", "3s"));
+            AppProcess started = users;
+            await().atMost(Duration.ofSeconds(30)).until(() -> started.log().contains("Listening on"));
+        }
+
+        AppProcess addNotificator() {
+            int port = FreePorts.next();
+            AppProcess notificator = Notificators.start(etcd, port, TTL);
+            notificators.add(notificator);
+            everyNotificator.add(notificator);
+            Notificators.awaitRegistered(etcd, port);
+            return notificator;
+        }
+
+        long count(String prefix) throws Exception {
+            return etcd.client().getKVClient().get(ByteSequence.from(prefix, UTF_8),
+                    GetOption.builder().isPrefix(true).withCountOnly(true).build()).get(5, TimeUnit.SECONDS)
+                    .getCount();
+        }
+
+        @Override
+        public void close() {
+            notificators.forEach(AppProcess::close);
+            if (users != null) {
+                users.close();
+            }
+            etcd.close();
+        }
+    }
+
+    /** A fault, injected while the load runs. */
+    private interface Fault {
+        void inject(Stack stack) throws Exception;
+    }
+
+    private static Duration scaled(int shortSeconds, int fullSeconds) {
+        return Duration.ofSeconds(FULL ? fullSeconds : shortSeconds);
+    }
+
+    /**
+     * Runs load, injects the fault, runs on for {@code after}, then waits for the outbox to drain and counts.
+     *
+     * @param etcdFault 503s answered between the fault and the first user stored after it are counted apart
+     * @param stopLoadFirst the load stops before the fault (for faults that take users itself down)
+     */
+    private static void scenario(String name, int members, int notificators, boolean etcdFault,
+            boolean stopLoadFirst, Duration after, Fault fault) throws Exception {
+        try (Stack stack = new Stack(members, notificators)) {
+            CreateLoad load = CreateLoad.start(stack.users(), CLIENTS);
+            Thread.sleep(scaled(2, 5).toMillis());
+            CreateLoad.Result result = null;
+            if (stopLoadFirst) {
+                result = load.stop();
+            }
+            long faultStart = System.nanoTime();
+            fault.inject(stack);
+            long faultEnd = System.nanoTime();
+            Thread.sleep(after.toMillis());
+            if (!stopLoadFirst) {
+                result = load.stop();
+            }
+
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> stack.count("/outbox/") == 0);
+
+            // etcd is unusable for the service from the fault until it stores a user again after etcd is back
+            // (its gRPC channel reconnects with backoff): 503s in between are the outage, counted apart
+            long recovered = result.outcomes().stream()
+                    .filter(outcome -> outcome.status() == 201 && outcome.endNanos() > faultEnd)
+                    .mapToLong(CreateLoad.Outcome::endNanos).min().orElse(Long.MAX_VALUE);
+            long excused = 0;
+            long failures = 0;
+            long lastFelt = faultStart;
+            List<String> created = new ArrayList<>();
+            for (CreateLoad.Outcome outcome : result.outcomes()) {
+                boolean inFault = outcome.endNanos() >= faultStart && outcome.endNanos() <= recovered;
+                if (outcome.status() == 201) {
+                    created.add(outcome.userId());
+                } else if (etcdFault && inFault && outcome.status() == 503) {
+                    excused++;
+                } else {
+                    failures++;
+                }
+                if ((outcome.status() != 201 || outcome.pending()) && outcome.endNanos() > lastFelt) {
+                    lastFelt = outcome.endNanos();
+                }
+            }
+            long lostUsers = 0;
+            long lostNotifications = 0;
+            for (String id : created) {
+                var kv = stack.etcd.get("/users/by-id/" + id);
+                if (kv.isEmpty()) {
+                    lostUsers++;
+                } else if (!"sent".equals(JSON.readTree(kv.get().getValue().toString(UTF_8))
+                        .path("notification").path("state").asText())) {
+                    lostNotifications++;
+                }
+            }
+            Map<String, Long> sentPerEmail = new HashMap<>();
+            for (AppProcess notificator : stack.everyNotificator) {
+                notificator.log().lines().filter(line -> line.contains("Sent email ") && line.contains(" to load-"))
+                        .map(line -> line.substring(line.lastIndexOf(" to ") + 4).trim())
+                        .forEach(email -> sentPerEmail.merge(email, 1L, Long::sum));
+            }
+            long duplicates = sentPerEmail.values().stream().mapToLong(n -> n - 1).sum();
+            long recoveryMillis = (lastFelt - faultStart) / 1_000_000;
+
+            TABLE.add(String.format("| %-38s | %8d | %8d | %13d | %10d | %13d | %10d | %7d | %11d |", name,
+                    result.requests(), failures, excused, lostUsers, lostNotifications, duplicates,
+                    result.p99Millis(), recoveryMillis));
+            System.out.printf("[chaos] %s: %s%n", name, result);
+
+            assertEquals(0, failures, name + ": " + result);
+            assertEquals(0, lostUsers, name + ": users answered 201 but not stored");
+            assertEquals(0, lostNotifications, name + ": welcome emails never sent");
+        }
+    }
+
+    @Test
+    @Order(1)
+    void sigkillOfOneOfThreeNotificators() throws Exception {
+        scenario("kill -9 1 of 3 notificators", 1, 3, false, false, scaled(4, 15),
+                stack -> stack.notificators.get(0).kill());
+    }
+
+    @Test
+    @Order(2)
+    void rollingRestartOfEveryNotificator() throws Exception {
+        scenario("rolling restart of 3 notificators", 1, 3, false, false, scaled(2, 5), stack -> {
+            for (AppProcess old : List.copyOf(stack.notificators)) {
+                stack.addNotificator();
+                stack.notificators.remove(old);
+                old.close(); // SIGTERM: deregisters, drains, exits
+            }
+        });
+    }
+
+    @Test
+    @Order(3)
+    void etcdRestartShorterThanTheTtl() throws Exception {
+        scenario("etcd restart, down 1 s (< TTL 3 s)", 1, 2, true, false, scaled(4, 10), stack -> {
+            stack.etcd.member(0).kill();
+            Thread.sleep(1000);
+            stack.etcd.member(0).start();
+        });
+    }
+
+    @Test
+    @Order(4)
+    void etcdRestartLongerThanTheTtl() throws Exception {
+        Duration down = scaled(5, 15);
+        scenario("etcd restart, down " + down.toSeconds() + " s (> TTL 3 s)", 1, 2, true, false, scaled(6, 10),
+                stack -> {
+                    stack.etcd.member(0).kill();
+                    Thread.sleep(down.toMillis());
+                    stack.etcd.member(0).start();
+                });
+    }
+
+    @Test
+    @Order(5)
+    void etcdLeaderKillInAThreeMemberCluster() throws Exception {
+        scenario("etcd leader kill -9 (3 members)", 3, 2, true, false, scaled(5, 10), stack -> {
+            EtcdMember leader = stack.etcd.leader();
+            leader.kill();
+            Thread.sleep(3000);
+            leader.start();
+        });
+    }
+
+    @Test
+    @Order(6)
+    void notificatorAbsentThenBack() throws Exception {
+        Duration absent = scaled(5, 30);
+        scenario("notificator absent " + absent.toSeconds() + " s, then back", 1, 1, false, false, scaled(3, 5),
+                stack -> {
+                    stack.notificators.remove(0).close();
+                    Thread.sleep(absent.toMillis());
+                    stack.addNotificator();
+                });
+    }
+
+    @Test
+    @Order(7)
+    void usersRestartWithPendingOutbox() throws Exception {
+        scenario("users restart with a pending outbox", 1, 0, false, true, Duration.ZERO, stack -> {
+            long pending = stack.count("/outbox/");
+            assertEquals(true, pending > 0, "the scenario needs pending welcome emails");
+            stack.users.close();
+            stack.addNotificator();
+            stack.startUsers();
+        });
+    }
+
+    /** Two users replicas get the same emails at the same moment: one user each, one welcome email each. */
+    @Test
+    @Order(8)
+    void twoUsersReplicasRacingOnTheSameEmails() throws Exception {
+        try (Stack stack = new Stack(1, 2)) {
+            int otherPort = FreePorts.next();
+            try (AppProcess other = AppProcess.start("chaos-users-" + otherPort + "-1", USERS_JAR, Map.of(
+                    "ETCD_ENDPOINTS", stack.etcd.endpoints(), "QUARKUS_HTTP_PORT", String.valueOf(otherPort)))) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> other.log().contains("Listening on"));
+                HttpClient http = HttpClient.newHttpClient();
+                int emails = FULL ? 500 : 100;
+                long created = 0;
+                long conflicts = 0;
+                long failures = 0;
+                List<Long> latencies = new ArrayList<>();
+                for (int i = 0; i < emails; i++) {
+                    String body = "{\"email\": \"race-" + i + "-" + stack.usersPort + "@example.com\"}";
+                    List<CompletableFuture<HttpResponse<String>>> both = new ArrayList<>();
+                    long start = System.nanoTime();
+                    for (int port : new int[] { stack.usersPort, otherPort }) {
+                        both.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                                + "/create")).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                                HttpResponse.BodyHandlers.ofString()));
+                    }
+                    for (CompletableFuture<HttpResponse<String>> answer : both) {
+                        int status = answer.get(10, TimeUnit.SECONDS).statusCode();
+                        if (status == 201) {
+                            created++;
+                        } else if (status == 409) {
+                            conflicts++;
+                        } else {
+                            failures++;
+                        }
+                    }
+                    latencies.add((System.nanoTime() - start) / 1_000_000);
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> stack.count("/outbox/") == 0);
+                Map<String, Long> sentPerEmail = new HashMap<>();
+                for (AppProcess notificator : stack.everyNotificator) {
+                    notificator.log().lines().filter(line -> line.contains("Sent email ") && line.contains(" to race-"))
+                            .map(line -> line.substring(line.lastIndexOf(" to ") + 4).trim())
+                            .forEach(email -> sentPerEmail.merge(email, 1L, Long::sum));
+                }
+                long duplicates = sentPerEmail.values().stream().mapToLong(n -> n - 1).sum();
+                long unsent = emails - sentPerEmail.size();
+                Collections.sort(latencies);
+                TABLE.add(String.format("| %-38s | %8d | %8d | %13d | %10d | %13d | %10d | %7d | %11d |",
+                        "2 users replicas, same emails at once", 2L * emails, failures, 0, emails - created, unsent,
+                        duplicates, latencies.get(latencies.size() * 99 / 100), 0));
+
+                assertEquals(emails, created, "exactly one user per email");
+                assertEquals(emails, conflicts, "the other replica answers 409");
+                assertEquals(0, failures);
+                assertEquals(0, unsent, "every user got a welcome email");
+                assertEquals(0, duplicates, "no welcome email sent twice");
+            }
+        }
+    }
+
+    @AfterAll
+    static void printTable() {
+        System.out.println("[chaos] " + (FULL ? "full" : "short") + " suite, " + CLIENTS + " clients of POST /create");
+        System.out.println("| scenario                               | requests | failures | 503 etcd out  "
+                + "| lost users | lost notific. | duplicates | p99 ms | recovery ms |");
+        System.out.println("|----------------------------------------|---------:|---------:|--------------:"
+                + "|-----------:|--------------:|-----------:|-------:|------------:|");
+        TABLE.forEach(System.out::println);
+    }
+}
