@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -249,10 +250,12 @@ class ChaosIT {
     @Order(5)
     void etcdLeaderKillInAThreeMemberCluster() throws Exception {
         scenario("etcd leader kill -9 (3 members)", 3, 2, true, false, scaled(5, 10), stack -> {
+            Map<String, Long> leases = registrations(stack);
             EtcdMember leader = stack.etcd.leader();
             leader.kill();
             Thread.sleep(3000);
             leader.start();
+            assertEquals(leases, registrations(stack), "a registration was lost: its lease changed");
         });
     }
 
@@ -337,6 +340,13 @@ class ChaosIT {
                 assertEquals(0, duplicates, "no welcome email sent twice");
             }
         }
+    }
+
+    /** The notificators' keys and the leases that hold them. */
+    private static Map<String, Long> registrations(Stack stack) throws Exception {
+        return stack.etcd.client().getKVClient().get(ByteSequence.from("/services/notificator/", UTF_8),
+                GetOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS).getKvs().stream()
+                .collect(Collectors.toMap(kv -> kv.getKey().toString(UTF_8), kv -> kv.getLease()));
     }
 
     @AfterAll

@@ -25,6 +25,8 @@ import dev.microkit.users.etcd.EtcdConfig;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -32,6 +34,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.grpc.Status;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 
@@ -56,6 +59,8 @@ public class UserStore {
     static final String BY_EMAIL = "/users/by-email/";
     static final String OUTBOX = "/outbox/";
     static final String CLAIMS = "/outbox-claims/";
+
+    private static final Duration RETRY_BACKOFF = Duration.ofMillis(100);
 
     private final Client etcd;
     private final ObjectMapper json;
@@ -158,10 +163,21 @@ public class UserStore {
                 .map(response -> response.getHeader().getRevision());
     }
 
-    /** jetcd calls have no deadline of their own. */
+    /**
+     * jetcd calls have no deadline of their own: each attempt gets one. A call refused at once (UNAVAILABLE: the etcd
+     * member it went to died, e.g. the leader) is tried again on the next member, a few times; every call here is
+     * safe to repeat (a repeated create recognises its own commit).
+     */
     private <T> Uni<T> call(String what, Supplier<CompletableFuture<T>> request) {
         return Uni.createFrom().completionStage(() -> request.get().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS))
+                .onFailure(UserStore::refused).retry().withBackOff(RETRY_BACKOFF, RETRY_BACKOFF.multipliedBy(4))
+                .atMost(2)
                 .onFailure().transform(failure -> StoreUnavailableException.because(what, failure, timeout));
+    }
+
+    private static boolean refused(Throwable failure) {
+        return failure instanceof EtcdException e ? e.getErrorCode() == ErrorCode.UNAVAILABLE
+                : Status.fromThrowable(failure).getCode() == Status.Code.UNAVAILABLE;
     }
 
     private PendingWelcome pendingOrNull(KeyValue kv) {
