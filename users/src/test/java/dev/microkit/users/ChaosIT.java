@@ -185,13 +185,7 @@ class ChaosIT {
                     lostNotifications++;
                 }
             }
-            Map<String, Long> sentPerEmail = new HashMap<>();
-            for (AppProcess notificator : stack.everyNotificator) {
-                notificator.log().lines().filter(line -> line.contains("Sent email ") && line.contains(" to load-"))
-                        .map(line -> line.substring(line.lastIndexOf(" to ") + 4).trim())
-                        .forEach(email -> sentPerEmail.merge(email, 1L, Long::sum));
-            }
-            long duplicates = sentPerEmail.values().stream().mapToLong(n -> n - 1).sum();
+            long duplicates = sentPerEmail(stack, "load-").values().stream().mapToLong(n -> n - 1).sum();
             long recoveryMillis = (lastFelt - faultStart) / 1_000_000;
 
             TABLE.add(String.format("| %-38s | %8d | %8d | %13d | %10d | %13d | %10d | %7d | %11d |", name,
@@ -320,12 +314,7 @@ class ChaosIT {
                     latencies.add((System.nanoTime() - start) / 1_000_000);
                 }
                 await().atMost(Duration.ofSeconds(60)).until(() -> stack.count("/outbox/") == 0);
-                Map<String, Long> sentPerEmail = new HashMap<>();
-                for (AppProcess notificator : stack.everyNotificator) {
-                    notificator.log().lines().filter(line -> line.contains("Sent email ") && line.contains(" to race-"))
-                            .map(line -> line.substring(line.lastIndexOf(" to ") + 4).trim())
-                            .forEach(email -> sentPerEmail.merge(email, 1L, Long::sum));
-                }
+                Map<String, Long> sentPerEmail = sentPerEmail(stack, "race-");
                 long duplicates = sentPerEmail.values().stream().mapToLong(n -> n - 1).sum();
                 long unsent = emails - sentPerEmail.size();
                 Collections.sort(latencies);
@@ -340,6 +329,17 @@ class ChaosIT {
                 assertEquals(0, duplicates, "no welcome email sent twice");
             }
         }
+    }
+
+    /** How often each email whose address starts with {@code prefix} was sent, from every notificator's log. */
+    private static Map<String, Long> sentPerEmail(Stack stack, String prefix) {
+        Map<String, Long> sent = new HashMap<>();
+        for (AppProcess notificator : stack.everyNotificator) {
+            notificator.log().lines().filter(line -> line.contains("Sent email ") && line.contains(" to " + prefix))
+                    .map(line -> line.substring(line.lastIndexOf(" to ") + 4).trim())
+                    .forEach(email -> sent.merge(email, 1L, Long::sum));
+        }
+        return sent;
     }
 
     /** The notificators' keys and the leases that hold them. */

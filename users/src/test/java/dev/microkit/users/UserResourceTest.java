@@ -4,7 +4,10 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -12,8 +15,10 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +33,7 @@ import dev.microkit.testing.etcd.EtcdTestResource;
 import dev.microkit.testing.etcd.InjectEtcd;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.users.testing.Notificators;
+import io.etcd.jetcd.ByteSequence;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -182,6 +188,19 @@ class UserResourceTest {
                 .body("checks.find { it.name == 'etcd' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'notificator-instances' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'notificator-instances' }.data.instances", equalTo(1));
+    }
+
+    @Test
+    void dropsAnOutboxEntryWhoseUserIsGone() throws Exception {
+        String id = UUID.randomUUID().toString();
+        etcd.client().getKVClient().put(ByteSequence.from("/outbox/" + id, UTF_8),
+                ByteSequence.from("{\"userId\":\"" + id + "\",\"email\":\"gone@example.com\","
+                        + "\"attempts\":0,\"nextAttemptAt\":\"2026-01-01T00:00:00Z\"}", UTF_8))
+                .get(5, TimeUnit.SECONDS);
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> etcd.get("/outbox/" + id).isEmpty() && etcd.get("/outbox-claims/" + id).isEmpty());
+        assertFalse(notificator.log().contains("gone@example.com"), "nobody to welcome, nothing sent");
     }
 
     @Test

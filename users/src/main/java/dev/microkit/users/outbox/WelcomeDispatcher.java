@@ -130,7 +130,7 @@ public class WelcomeDispatcher {
                 .chain(claimed -> claimed
                         ? store.find(entry.userId()).chain(user -> user.isPresent()
                                 ? send(user.get(), entry).replaceWithVoid()
-                                : Uni.createFrom().voidItem())
+                                : dropOrphan(entry))
                         : Uni.createFrom().voidItem())
                 .onTermination().invoke(() -> {
                     inFlight.remove(entry.userId());
@@ -166,6 +166,12 @@ public class WelcomeDispatcher {
                         .onFailure().recoverWithNull());
     }
 
+    /** An outbox entry whose user is gone (deleted by hand): nobody to welcome, so it goes too. */
+    private Uni<Void> dropOrphan(PendingWelcome entry) {
+        LOG.warnf("Dropping the welcome email to %s: user %s does not exist", entry.email(), entry.userId());
+        return store.dropPending(entry.userId());
+    }
+
     private Uni<Void> reschedule(PendingWelcome entry, Throwable failure) {
         int attempts = entry.attempts() + 1;
         Duration pause = backoff(attempts);
@@ -178,7 +184,7 @@ public class WelcomeDispatcher {
         }
         return store.release(new PendingWelcome(entry.userId(), entry.email(), attempts, Instant.now().plus(pause)))
                 .onFailure().invoke(releaseFailure -> LOG.debugf(
-                        "Cannot reschedule the welcome email of user %s; its claim expires by itself: %s",
+                        "Cannot reschedule the welcome email of user %s; this replica takes it up again later: %s",
                         entry.userId(), releaseFailure.getMessage()))
                 .onFailure().recoverWithNull();
     }

@@ -129,7 +129,16 @@ public class UserStore {
                 .replaceWithVoid();
     }
 
-    /** The pending welcome emails, oldest first by key order. */
+    /** Drops a pending welcome email and its claim. */
+    public Uni<Void> dropPending(String userId) {
+        return call("drop a welcome email", () -> etcd.getKVClient().txn()
+                .Then(Op.delete(bytes(OUTBOX + userId), DeleteOption.DEFAULT),
+                        Op.delete(bytes(CLAIMS + userId), DeleteOption.DEFAULT))
+                .commit())
+                .replaceWithVoid();
+    }
+
+    /** The pending welcome emails, in key order. */
     public Uni<List<PendingWelcome>> pending() {
         return call("list pending welcome emails", () -> etcd.getKVClient().get(bytes(OUTBOX),
                 GetOption.builder().isPrefix(true).build()))
