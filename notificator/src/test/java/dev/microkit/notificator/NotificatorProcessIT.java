@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -44,7 +45,7 @@ class NotificatorProcessIT {
     }
 
     private static AppProcess startNotificator(int port, Map<String, String> extraEnv) {
-        Map<String, String> env = new java.util.HashMap<>(Map.of(
+        Map<String, String> env = new HashMap<>(Map.of(
                 "ETCD_ENDPOINTS", etcd.endpoints(),
                 "QUARKUS_HTTP_PORT", String.valueOf(port),
                 "REGISTRATION_ADVERTISED_HOST", "127.0.0.1",

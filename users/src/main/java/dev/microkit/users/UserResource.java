@@ -20,6 +20,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.microkit.users.outbox.WelcomeDispatcher;
 import dev.microkit.users.store.User;
 import dev.microkit.users.store.UserStore;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -34,6 +35,7 @@ public class UserResource {
      * The answer to a successful {@code POST /create}: with the {@code notificationId} when the welcome email was
      * sent at once, with {@code "notification": "pending"} when it will be sent later.
      */
+    @RegisterForReflection // serialised from inside a Response: native image cannot see it otherwise
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Created(String id, String email, String notificationId, String notification) {
     }
