@@ -28,15 +28,17 @@ public final class CreateLoad implements AutoCloseable {
             List<Outcome> outcomes) {
         @Override
         public String toString() {
-            return requests + " requests, " + failures + " failed " + failuresByKind + ", p99 " + p99Millis + " ms";
+            return requests + " requests, " + failures + " not answered 201 with a notificationId " + failuresByKind
+                    + ", p99 " + p99Millis + " ms";
         }
     }
 
     /**
-     * One request: when it ended ({@link System#nanoTime()}), its status (-1: no answer), the created user's id if
-     * any, and whether its welcome email was left pending.
+     * One request: when it started and ended ({@link System#nanoTime()}), its status (-1: no answer), the created
+     * user's id if any, and whether its welcome email was left pending.
      */
-    public record Outcome(long endNanos, int status, String userId, boolean pending, long latencyMillis) {
+    public record Outcome(long startNanos, long endNanos, int status, String userId, boolean pending,
+            long latencyMillis) {
     }
 
     private static final Duration MAX_RUN = Duration.ofMinutes(2);
@@ -94,7 +96,7 @@ public final class CreateLoad implements AutoCloseable {
                 failures.merge(e.toString(), 1L, Long::sum);
             }
             long end = System.nanoTime();
-            outcomes.add(new Outcome(end, status, userId, pending, (end - start) / 1_000_000));
+            outcomes.add(new Outcome(start, end, status, userId, pending, (end - start) / 1_000_000));
             requests.incrementAndGet();
         }
     }
