@@ -204,6 +204,18 @@ class UserResourceTest {
     }
 
     @Test
+    void skipsAnUnreadableOutboxEntryAndKeepsSending() throws Exception {
+        String key = "/outbox/" + UUID.randomUUID();
+        etcd.client().getKVClient().put(ByteSequence.from(key, UTF_8), ByteSequence.from("not json", UTF_8))
+                .get(5, TimeUnit.SECONDS);
+        Thread.sleep(1500); // at least one dispatcher poll lists it
+
+        given().body(body(uniqueEmail())).post("/create").then().statusCode(201)
+                .body("notificationId", matchesPattern(UUID_PATTERN));
+        assertTrue(etcd.get(key).isPresent(), "an unreadable entry is skipped, not deleted");
+    }
+
+    @Test
     void publishesOpenApi() {
         given().get("/q/openapi?format=json").then().statusCode(200)
                 .body("paths.'/create'.post.responses.'201'.description",

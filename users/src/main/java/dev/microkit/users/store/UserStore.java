@@ -8,7 +8,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -65,6 +67,8 @@ public class UserStore {
     private final Client etcd;
     private final ObjectMapper json;
     private final Duration timeout;
+    /** Outbox keys whose unreadable value was reported: every poll lists them again, one warning is enough. */
+    private final Set<String> reportedEntries = ConcurrentHashMap.newKeySet();
 
     @Inject
     UserStore(EtcdClients clients, EtcdConfig config, ObjectMapper json) {
@@ -193,7 +197,10 @@ public class UserStore {
         try {
             return fromJson(kv.getValue(), PendingWelcome.class);
         } catch (IllegalStateException e) {
-            LOG.warnf("Skipping outbox entry %s: %s", kv.getKey().toString(UTF_8), e.getMessage());
+            String key = kv.getKey().toString(UTF_8);
+            if (reportedEntries.add(key)) {
+                LOG.warnf("Skipping outbox entry %s: %s", key, e.getMessage());
+            }
             return null;
         }
     }
