@@ -150,7 +150,7 @@ class ChaosIT {
             }
 
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> stack.count("/outbox/") == 0);
+                    .until(() -> stack.count("/users/outbox/") == 0);
 
             // etcd is unusable for the service from the fault until it stores a user again after etcd is back
             // (its gRPC channel reconnects with backoff): 503s in between are the outage, counted apart
@@ -270,7 +270,7 @@ class ChaosIT {
     @Order(7)
     void usersRestartWithPendingOutbox() throws Exception {
         scenario("users restart with a pending outbox", 1, 0, false, true, Duration.ZERO, stack -> {
-            long pending = stack.count("/outbox/");
+            long pending = stack.count("/users/outbox/");
             assertEquals(true, pending > 0, "the scenario needs pending welcome emails");
             stack.users.close();
             stack.addNotificator();
@@ -314,7 +314,7 @@ class ChaosIT {
                     }
                     latencies.add((System.nanoTime() - start) / 1_000_000);
                 }
-                await().atMost(Duration.ofSeconds(60)).until(() -> stack.count("/outbox/") == 0);
+                await().atMost(Duration.ofSeconds(60)).until(() -> stack.count("/users/outbox/") == 0);
                 Map<String, Long> sentPerEmail = sentPerEmail(stack, "race-");
                 long duplicates = sentPerEmail.values().stream().mapToLong(n -> n - 1).sum();
                 long unsent = emails - sentPerEmail.size();

@@ -96,8 +96,8 @@ class UserResourceTest {
                 .body("notification.state", equalTo("sent"))
                 .body("notification.id", equalTo(created.path("notificationId")))
                 .body("notification.sentAt", containsString("T"));
-        assertTrue(etcd.get("/outbox/" + id).isEmpty(), "the outbox entry of a sent email is gone");
-        assertTrue(etcd.get("/outbox-claims/" + id).isEmpty(), "the claim of a sent email is gone");
+        assertTrue(etcd.get("/users/outbox/" + id).isEmpty(), "the outbox entry of a sent email is gone");
+        assertTrue(etcd.get("/users/outbox-claims/" + id).isEmpty(), "the claim of a sent email is gone");
     }
 
     @Test
@@ -193,19 +193,19 @@ class UserResourceTest {
     @Test
     void dropsAnOutboxEntryWhoseUserIsGone() throws Exception {
         String id = UUID.randomUUID().toString();
-        etcd.client().getKVClient().put(ByteSequence.from("/outbox/" + id, UTF_8),
+        etcd.client().getKVClient().put(ByteSequence.from("/users/outbox/" + id, UTF_8),
                 ByteSequence.from("{\"userId\":\"" + id + "\",\"email\":\"gone@example.com\","
                         + "\"attempts\":0,\"nextAttemptAt\":\"2026-01-01T00:00:00Z\"}", UTF_8))
                 .get(5, TimeUnit.SECONDS);
 
         await().atMost(Duration.ofSeconds(10))
-                .until(() -> etcd.get("/outbox/" + id).isEmpty() && etcd.get("/outbox-claims/" + id).isEmpty());
+                .until(() -> etcd.get("/users/outbox/" + id).isEmpty() && etcd.get("/users/outbox-claims/" + id).isEmpty());
         assertFalse(notificator.log().contains("gone@example.com"), "nobody to welcome, nothing sent");
     }
 
     @Test
     void skipsAnUnreadableOutboxEntryAndKeepsSending() throws Exception {
-        String key = "/outbox/" + UUID.randomUUID();
+        String key = "/users/outbox/" + UUID.randomUUID();
         etcd.client().getKVClient().put(ByteSequence.from(key, UTF_8), ByteSequence.from("not json", UTF_8))
                 .get(5, TimeUnit.SECONDS);
         Thread.sleep(1500); // at least one dispatcher poll lists it

@@ -5,7 +5,7 @@ import java.time.Instant;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
- * A welcome email not sent yet: an outbox entry, {@code /outbox/<user id>}, written in the same transaction as the
+ * A welcome email not sent yet: an outbox entry, {@code /users/outbox/<user id>}, written in the same transaction as the
  * user. {@code attempts} and {@code nextAttemptAt} pace the retries.
  */
 @RegisterForReflection

@@ -45,8 +45,8 @@ import io.smallrye.mutiny.Uni;
  * <ul>
  * <li>{@code /users/by-id/<id>}: the user as JSON, with the state of its welcome email;</li>
  * <li>{@code /users/by-email/<email, lower case>}: its id, so an email is taken once;</li>
- * <li>{@code /outbox/<id>}: the welcome email while it is not sent (an outbox entry);</li>
- * <li>{@code /outbox-claims/<id>}: who is sending it now, bound to that replica's lease.</li>
+ * <li>{@code /users/outbox/<id>}: the welcome email while it is not sent (an outbox entry);</li>
+ * <li>{@code /users/outbox-claims/<id>}: who is sending it now, bound to that replica's lease.</li>
  * </ul>
  * A user, its outbox entry and the creator's claim are written in one transaction that first checks the email is
  * free, so two users replicas never create the same email twice, and no user exists without its welcome email.
@@ -59,8 +59,8 @@ public class UserStore {
 
     static final String BY_ID = "/users/by-id/";
     static final String BY_EMAIL = "/users/by-email/";
-    static final String OUTBOX = "/outbox/";
-    static final String CLAIMS = "/outbox-claims/";
+    static final String OUTBOX = "/users/outbox/";
+    static final String CLAIMS = "/users/outbox-claims/";
 
     private static final Duration RETRY_BACKOFF = Duration.ofMillis(100);
 
