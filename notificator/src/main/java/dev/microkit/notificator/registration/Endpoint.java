@@ -17,7 +17,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  *
  * @param op       0 = add (the naming package's {@code naming.Add})
  * @param addr     {@code host:port} to dial
- * @param metadata {@code id=<instance id>&version=<app version>}
+ * @param metadata {@code id=<instance id>&version=<app version>}, plus {@code &secure=true} when the address serves
+ *                 gRPC over TLS (clients then dial it with TLS)
  */
 @RegisterForReflection
 @JsonPropertyOrder({ "Op", "Addr", "Metadata" })
@@ -28,8 +29,9 @@ public record Endpoint(
 
     static final int ADD = 0;
 
-    static Endpoint of(String addr, String instanceId, String version) {
-        return new Endpoint(ADD, addr, "id=" + encode(instanceId) + "&version=" + encode(version));
+    static Endpoint of(String addr, String instanceId, String version, boolean secure) {
+        return new Endpoint(ADD, addr, "id=" + encode(instanceId) + "&version=" + encode(version)
+                + (secure ? "&secure=true" : ""));
     }
 
     private static String encode(String value) {

@@ -36,7 +36,9 @@ import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.HttpServer;
+import io.quarkus.tls.TlsConfigurationRegistry;
 import io.quarkus.vertx.http.HttpServerStart;
+import io.quarkus.vertx.http.HttpsServerStart;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -65,7 +67,10 @@ public class Registrar {
     private final RegistrationConfig config;
     private final HttpServer server;
     private final ObjectMapper json;
+    private final LastEtcdFailure lastEtcdFailure;
     private final String version;
+    /** The server has a certificate (quarkus.tls.*): gRPC is served with TLS, and that port is announced. */
+    private final boolean secure;
 
     private final Object lock = new Object();
     /** Set once, under {@link #lock}, before the first registration attempt. */
@@ -82,16 +87,23 @@ public class Registrar {
     private boolean registeredBefore;
     /** Guarded by {@link #lock}: only the first failure of a run of failures is logged as a warning. */
     private boolean failureReported;
+    /** Why the last registration attempt failed, while not registered; for the readiness check. */
+    private volatile String lastFailure;
 
     @Inject
     Registrar(Client etcd, EtcdConfig etcdConfig, RegistrationConfig config, HttpServer server, ObjectMapper json,
+            LastEtcdFailure lastEtcdFailure, TlsConfigurationRegistry tls,
+            @ConfigProperty(name = "quarkus.http.tls-configuration-name") Optional<String> tlsName,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
         this.etcd = etcd;
         this.etcdConfig = etcdConfig;
         this.config = config;
         this.server = server;
         this.json = json;
+        this.lastEtcdFailure = lastEtcdFailure;
         this.version = version;
+        this.secure = tlsName.flatMap(tls::get).or(tls::getDefault)
+                .map(configuration -> configuration.getKeyStore() != null).orElse(false);
     }
 
     /**
@@ -108,6 +120,19 @@ public class Registrar {
      * {@code StartupEvent} comes too early for that. Every HTTP verticle instance fires it; only the first counts.
      */
     void onServerStart(@ObservesAsync HttpServerStart event) throws JsonProcessingException {
+        if (!secure) {
+            serving();
+        }
+    }
+
+    /** The same once the TLS server listens, when there is one: its port is the one announced. */
+    void onTlsServerStart(@ObservesAsync HttpsServerStart event) throws JsonProcessingException {
+        if (secure) {
+            serving();
+        }
+    }
+
+    private void serving() throws JsonProcessingException {
         synchronized (lock) {
             if (key != null || stopped) {
                 return;
@@ -120,10 +145,11 @@ public class Registrar {
     private void announce() throws JsonProcessingException {
         String host = config.advertisedHost().or(AdvertisedAddress::firstNonLoopbackIpv4)
                 .orElse(AdvertisedAddress.LOOPBACK);
-        String addr = AdvertisedAddress.of(host, config.advertisedPort().orElse(server.getPort()));
+        int port = config.advertisedPort().orElse(secure ? server.getSecurePort() : server.getPort());
+        String addr = AdvertisedAddress.of(host, port);
         String instanceId = config.instanceId().orElseGet(() -> UUID.randomUUID().toString());
         key = config.prefix() + config.serviceName() + "/" + addr;
-        String value = json.writeValueAsString(Endpoint.of(addr, instanceId, version));
+        String value = json.writeValueAsString(Endpoint.of(addr, instanceId, version, secure));
         keyBytes = ByteSequence.from(key, UTF_8);
         valueBytes = ByteSequence.from(value, UTF_8);
         LOG.infof("Registering %s = %s in etcd %s (ttl %ss)", key, value, etcdConfig.endpoints(), ttlSeconds());
@@ -178,6 +204,7 @@ public class Registrar {
             holding = new Holding(key, leaseId);
             keepAlive = etcd.getLeaseClient().keepAlive(leaseId, new KeepAliveObserver(leaseId));
             failureReported = false;
+            lastFailure = null;
             LOG.infof("%s %s in etcd (lease %x)", registeredBefore ? "Re-registered" : "Registered", key, leaseId);
             registeredBefore = true;
         }
@@ -228,16 +255,23 @@ public class Registrar {
         }
     }
 
+    /** Why registering failed last, while this instance is not registered. */
+    public Optional<String> lastFailure() {
+        return Optional.ofNullable(lastFailure);
+    }
+
     private void reportFailure(Throwable failure) {
+        String why = EtcdErrors.describe(failure, lastEtcdFailure);
+        lastFailure = why;
         synchronized (lock) {
             if (failureReported) {
-                LOG.debugf("Registration attempt failed: %s", failure);
+                LOG.debugf("Registration attempt failed: %s", why);
                 return;
             }
             failureReported = true;
         }
-        LOG.warnf("Cannot register %s in etcd %s yet (%s); retrying in the background", key,
-                etcdConfig.endpoints(), failure);
+        LOG.warnf("Cannot register %s in etcd %s yet: %s; retrying in the background", key, etcdConfig.endpoints(),
+                why);
     }
 
     private void revokeQuietly(long leaseId) {
@@ -263,7 +297,7 @@ public class Registrar {
         Duration timeout = etcdConfig.requestTimeout();
         return Uni.createFrom().completionStage(call)
                 .ifNoItem().after(timeout)
-                .failWith(() -> new TimeoutException("etcd did not answer within " + timeout));
+                .failWith(() -> new TimeoutException("etcd did not answer within " + timeout.toMillis() + " ms"));
     }
 
     /**

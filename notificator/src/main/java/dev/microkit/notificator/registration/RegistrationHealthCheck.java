@@ -26,7 +26,10 @@ public class RegistrationHealthCheck implements HealthCheck {
         return registrar.holding()
                 .map(held -> response.up().withData("key", held.key())
                         .withData("lease", Long.toHexString(held.leaseId())))
-                .orElseGet(() -> response.down())
+                .orElseGet(() -> {
+                    registrar.lastFailure().ifPresent(why -> response.withData("error", why));
+                    return response.down();
+                })
                 .build();
     }
 }

@@ -8,37 +8,66 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import javax.net.ssl.SSLException;
+
 import dev.microkit.testing.FreePorts;
+import dev.microkit.testing.tls.TestCertificates;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.auth.Permission;
+import io.grpc.netty.GrpcSslContexts;
 
 /**
  * A real etcd cluster of one or more members for tests: free loopback ports, a temporary data dir, and control of
  * each member (stop, SIGKILL, restart on the same data). {@link #close()} kills every member and deletes the data.
+ * <p>
+ * A secure cluster ({@link #startSecure}) is what production should run: clients speak TLS and present a client
+ * certificate, and role-based access control is on, with {@code root} and an application user whose role may only
+ * read and write {@code /services/} and {@code /users/}. Passwords are random per cluster.
  */
 public final class EtcdCluster implements AutoCloseable {
 
+    /** The application user of a secure cluster. */
+    public static final String APP_USER = "microkit";
+    /** Its role: read and write under {@link #APP_PREFIXES}, nothing else. */
+    public static final String APP_ROLE = "microkit-app";
+    public static final List<String> APP_PREFIXES = List.of("/services/", "/users/");
+
     private final Path workDir;
     private final List<EtcdMember> members = new ArrayList<>();
+    private final TestCertificates tls;
+    private final String rootPassword = "root-" + UUID.randomUUID();
+    private final String appPassword = "app-" + UUID.randomUUID();
+    private boolean authEnabled;
     private Client client;
 
     private EtcdCluster(int size) {
+        this(size, null);
+    }
+
+    private EtcdCluster(int size, TestCertificates tls) {
+        this.tls = tls;
         try {
             workDir = Files.createTempDirectory("etcd-test-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         for (int i = 0; i < size; i++) {
-            members.add(new EtcdMember("m" + i, FreePorts.next(), FreePorts.next(), workDir));
+            members.add(new EtcdMember("m" + i, FreePorts.next(), FreePorts.next(), FreePorts.next(), tls,
+                    workDir));
         }
         String initialCluster = members.stream().map(m -> m.name() + "=" + m.peerUrl())
                 .collect(Collectors.joining(","));
@@ -65,6 +94,87 @@ public final class EtcdCluster implements AutoCloseable {
         return cluster;
     }
 
+    /**
+     * A started one-member cluster with client TLS ({@code --client-cert-auth}) and authentication on: {@code root}
+     * plus {@link #APP_USER}, whose role {@link #APP_ROLE} may only read and write {@link #APP_PREFIXES}.
+     */
+    public static EtcdCluster startSecure(TestCertificates certs) {
+        EtcdCluster cluster = new EtcdCluster(1, certs);
+        try {
+            cluster.startAll();
+            cluster.enableAuth();
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    private void enableAuth() {
+        var auth = client().getAuthClient();
+        ByteSequence app = bytes(APP_USER);
+        ByteSequence role = bytes(APP_ROLE);
+        try {
+            auth.userAdd(bytes("root"), bytes(rootPassword)).get(10, TimeUnit.SECONDS);
+            auth.userGrantRole(bytes("root"), bytes("root")).get(10, TimeUnit.SECONDS);
+            auth.roleAdd(role).get(10, TimeUnit.SECONDS);
+            for (String prefix : APP_PREFIXES) {
+                auth.roleGrantPermission(role, bytes(prefix), prefixEnd(prefix), Permission.Type.READWRITE)
+                        .get(10, TimeUnit.SECONDS);
+            }
+            auth.userAdd(app, bytes(appPassword)).get(10, TimeUnit.SECONDS);
+            auth.userGrantRole(app, role).get(10, TimeUnit.SECONDS);
+            auth.authEnable().get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot enable etcd authentication", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        synchronized (this) {
+            authEnabled = true;
+            client.close(); // from now on the test's client logs in as root
+            client = null;
+        }
+    }
+
+    /** The password of {@link #APP_USER}. */
+    public String appPassword() {
+        return appPassword;
+    }
+
+    /** The certificates of a secure cluster. */
+    public Optional<TestCertificates> certificates() {
+        return Optional.ofNullable(tls);
+    }
+
+    /**
+     * The services' settings to reach this cluster as {@link #APP_USER}: {@code etcd.endpoints}, and for a secure
+     * cluster {@code etcd.username}, {@code etcd.password} and {@code etcd.tls.*}.
+     */
+    public Map<String, String> clientProperties() {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("etcd.endpoints", endpoints());
+        if (tls != null) {
+            properties.put("etcd.username", APP_USER);
+            properties.put("etcd.password", appPassword);
+            properties.put("etcd.tls.ca-file", tls.ca().toString());
+            properties.put("etcd.tls.cert-file", tls.clientCert().toString());
+            properties.put("etcd.tls.key-file", tls.clientKey().toString());
+        }
+        return properties;
+    }
+
+    private static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+
+    private static ByteSequence prefixEnd(String prefix) {
+        byte[] end = prefix.getBytes(StandardCharsets.UTF_8);
+        end[end.length - 1]++;
+        return ByteSequence.from(end);
+    }
+
     /** Launches every member at once (members of a new cluster wait for each other), then waits for health. */
     public void startAll() {
         members.forEach(EtcdMember::launch);
@@ -84,10 +194,22 @@ public final class EtcdCluster implements AutoCloseable {
         return members.stream().map(EtcdMember::clientUrl).collect(Collectors.joining(","));
     }
 
-    /** A jetcd client of the test's own, to look at what the applications wrote. */
+    /** A jetcd client of the test's own (root, on a secure cluster), to look at what the applications wrote. */
     public synchronized Client client() {
         if (client == null) {
-            client = Client.builder().endpoints(endpoints().split(",")).build();
+            ClientBuilder builder = Client.builder().endpoints(endpoints().split(","));
+            if (tls != null) {
+                try {
+                    builder.sslContext(GrpcSslContexts.forClient().trustManager(tls.ca().toFile())
+                            .keyManager(tls.clientCert().toFile(), tls.clientKey().toFile()).build());
+                } catch (SSLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            if (authEnabled) {
+                builder.user(bytes("root")).password(bytes(rootPassword));
+            }
+            client = builder.build();
         }
         return client;
     }

@@ -13,9 +13,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import dev.microkit.testing.tls.TestCertificates;
+
 /**
  * One real etcd server process (Debian's {@code etcd-server}) on loopback ports, with its own data dir. It can be
- * stopped, killed with SIGKILL and started again on the same ports and data.
+ * stopped, killed with SIGKILL and started again on the same ports and data. With certificates, clients must speak
+ * TLS and present a certificate the CA signed ({@code --client-cert-auth}); health and metrics stay on a plain
+ * metrics port either way.
  */
 public final class EtcdMember {
 
@@ -24,16 +28,20 @@ public final class EtcdMember {
     private final String name;
     private final int clientPort;
     private final int peerPort;
+    private final int metricsPort;
+    private final TestCertificates tls;
     private final Path dataDir;
     private final Path log;
     private String initialCluster;
     private boolean bootstrapped;
     private Process process;
 
-    EtcdMember(String name, int clientPort, int peerPort, Path workDir) {
+    EtcdMember(String name, int clientPort, int peerPort, int metricsPort, TestCertificates tls, Path workDir) {
         this.name = name;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
+        this.metricsPort = metricsPort;
+        this.tls = tls;
         this.dataDir = workDir.resolve(name + ".etcd");
         this.log = workDir.resolve(name + ".log");
     }
@@ -42,9 +50,13 @@ public final class EtcdMember {
         return name;
     }
 
-    /** The URL clients dial, e.g. {@code http://127.0.0.1:23790}. */
+    /** The URL clients dial, e.g. {@code http://127.0.0.1:23790}, or {@code https://} with TLS. */
     public String clientUrl() {
-        return "http://127.0.0.1:" + clientPort;
+        return (tls == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
+    }
+
+    private String metricsUrl() {
+        return "http://127.0.0.1:" + metricsPort;
     }
 
     String peerUrl() {
@@ -77,7 +89,12 @@ public final class EtcdMember {
                 "--heartbeat-interval", "50",
                 "--election-timeout", "500",
                 "--logger", "zap",
-                "--log-outputs", "stderr"));
+                "--log-outputs", "stderr",
+                "--listen-metrics-urls", metricsUrl()));
+        if (tls != null) {
+            command.addAll(List.of("--cert-file", tls.serverCert().toString(), "--key-file", tls.serverKey().toString(),
+                    "--trusted-ca-file", tls.ca().toString(), "--client-cert-auth"));
+        }
         try {
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
@@ -98,7 +115,7 @@ public final class EtcdMember {
     /** Waits until {@code /health} answers true, which needs a leader, so a quorum of the cluster. */
     public void awaitHealthy(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl() + "/health"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(metricsUrl() + "/health"))
                 .timeout(Duration.ofSeconds(1)).build();
         while (System.nanoTime() < deadline) {
             if (!isRunning()) {
@@ -125,7 +142,7 @@ public final class EtcdMember {
      * or {@code Watch} (watch streams): lets a test count the requests an application makes, without a mock.
      */
     public long grpcCalls(String method) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl() + "/metrics"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(metricsUrl() + "/metrics"))
                 .timeout(Duration.ofSeconds(5)).build();
         try {
             String metrics = HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();

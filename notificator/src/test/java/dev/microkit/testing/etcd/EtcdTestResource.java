@@ -2,6 +2,7 @@ package dev.microkit.testing.etcd;
 
 import java.util.Map;
 
+import dev.microkit.testing.tls.TestCertificates;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -9,24 +10,31 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * a field annotated {@link InjectEtcd}, to stop, kill or restart members.
  * <p>
  * Init args: {@code members} (default 1); {@code started} (default true; false chooses the ports but starts
- * nothing, for tests of an application that boots while etcd is down).
+ * nothing, for tests of an application that boots while etcd is down); {@code secure} (default false; true starts
+ * one member with client TLS and authentication, see {@link EtcdCluster#startSecure}).
  */
 public class EtcdTestResource implements QuarkusTestResourceLifecycleManager {
 
     private int members = 1;
     private boolean started = true;
+    private boolean secure;
     private EtcdCluster cluster;
 
     @Override
     public void init(Map<String, String> initArgs) {
         members = Integer.parseInt(initArgs.getOrDefault("members", "1"));
         started = Boolean.parseBoolean(initArgs.getOrDefault("started", "true"));
+        secure = Boolean.parseBoolean(initArgs.getOrDefault("secure", "false"));
     }
 
     @Override
     public Map<String, String> start() {
-        cluster = started ? EtcdCluster.start(members) : EtcdCluster.create(members);
-        return Map.of("etcd.endpoints", cluster.endpoints());
+        if (secure) {
+            cluster = EtcdCluster.startSecure(TestCertificates.generate());
+        } else {
+            cluster = started ? EtcdCluster.start(members) : EtcdCluster.create(members);
+        }
+        return cluster.clientProperties();
     }
 
     @Override

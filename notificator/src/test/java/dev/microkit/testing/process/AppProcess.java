@@ -51,6 +51,17 @@ public final class AppProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Config properties as the environment variables that set them, e.g. {@code etcd.tls.ca-file} as
+     * {@code ETCD_TLS_CA_FILE}.
+     */
+    public static Map<String, String> env(Map<String, String> properties) {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        properties.forEach((name, value) -> env.put(name.toUpperCase(java.util.Locale.ROOT)
+                .replaceAll("[^A-Z0-9]", "_"), value));
+        return env;
+    }
+
     /** Time since the process was started. */
     public Duration uptime() {
         return Duration.ofNanos(System.nanoTime() - startedNanos);

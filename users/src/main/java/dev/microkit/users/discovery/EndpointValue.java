@@ -25,13 +25,24 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 record EndpointValue(String host, int port, Object metadata, Map<String, String> labels) {
 
+    /** Longer values are not parsed at all: a registration is ~100 bytes, and anyone may write under the prefix. */
+    static final int MAX_LENGTH = 4096;
+
     /** @throws IllegalArgumentException saying what is wrong with {@code value} */
     static EndpointValue parse(String value, ObjectMapper json) {
+        if (value.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException(value.length() + " characters long, more than " + MAX_LENGTH);
+        }
         String trimmed = value.trim();
         if (trimmed.startsWith("{")) {
             return parseNamingJson(trimmed, json);
         }
         return address(trimmed, null, Map.of());
+    }
+
+    /** The instance serves gRPC over TLS: {@code secure=true} in its metadata, as notificator writes it with TLS. */
+    boolean secure() {
+        return "true".equalsIgnoreCase(labels.get("secure"));
     }
 
     String address() {
@@ -87,9 +98,15 @@ record EndpointValue(String host, int port, Object metadata, Map<String, String>
         }
         int port = colon < 0 ? -1 : parsePort(rest.substring(colon + 1));
         if (host.isEmpty() || port < 1 || port > 65535 || host.chars().anyMatch(c -> c <= ' ' || c == '@')) {
-            throw new IllegalArgumentException("not a host:port address: \"" + text + "\"");
+            throw new IllegalArgumentException("not a host:port address: " + quote(text));
         }
         return new EndpointValue(host, port, metadata, labels);
+    }
+
+    /** For a log line: at most 80 characters, control characters shown as {@code ?}. */
+    private static String quote(String text) {
+        String shown = text.length() > 80 ? text.substring(0, 80) + "..." : text;
+        return "\"" + shown.replaceAll("\\p{Cntrl}", "?") + "\"";
     }
 
     private static int parsePort(String digits) {

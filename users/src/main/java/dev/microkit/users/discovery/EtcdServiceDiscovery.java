@@ -27,6 +27,8 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
+import dev.microkit.users.etcd.EtcdErrors;
+import dev.microkit.users.etcd.LastEtcdFailure;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.stork.api.Metadata;
@@ -58,6 +60,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     private final Client etcd;
     private final ObjectMapper json;
     private final Duration requestTimeout;
+    private final LastEtcdFailure lastFailure;
 
     private final Object lock = new Object();
     /** Guarded by {@link #lock}: the instances by etcd key. */
@@ -82,7 +85,9 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     private volatile List<ServiceInstance> instances = List.of();
     private volatile boolean synced;
 
-    EtcdServiceDiscovery(String serviceName, String prefix, Client etcd, ObjectMapper json, Duration requestTimeout) {
+    EtcdServiceDiscovery(String serviceName, String prefix, Client etcd, LastEtcdFailure lastFailure, ObjectMapper json,
+            Duration requestTimeout) {
+        this.lastFailure = lastFailure;
         this.serviceName = serviceName;
         this.prefix = prefix + serviceName + "/";
         this.prefixBytes = ByteSequence.from(this.prefix, UTF_8);
@@ -96,7 +101,9 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
         if (synced) {
             return Uni.createFrom().item(instances);
         }
-        return Uni.createFrom().completionStage(this::firstSync).replaceWith(() -> instances);
+        return Uni.createFrom().completionStage(this::firstSync).replaceWith(() -> instances)
+                .onFailure().transform(failure -> new IllegalStateException("cannot list " + prefix + " in etcd: "
+                        + EtcdErrors.describe(failure, lastFailure), failure));
     }
 
     /** The instances known now, or empty before the first lookup listed them. */
@@ -204,7 +211,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
             generation++;
             if (!brokenReported) {
                 LOG.warnf("Watch on %s broken (%s); serving the last-known %d instance(s) while re-syncing", prefix,
-                        failure, instances.size());
+                        EtcdErrors.describe(failure), instances.size());
                 brokenReported = true;
             }
         }
@@ -226,7 +233,8 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
         }
         sync().whenComplete((ok, failure) -> {
             if (failure != null) {
-                LOG.debugf("Re-sync of %s failed, retrying in %s: %s", prefix, backoff, failure);
+                LOG.debugf("Re-sync of %s failed, retrying in %s: %s", prefix, backoff,
+                        EtcdErrors.describe(failure, lastFailure));
                 Duration next = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF
                         : backoff.multipliedBy(2);
                 Infrastructure.getDefaultWorkerPool().schedule(() -> resync(next), backoff.toMillis(),
@@ -249,13 +257,16 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
             return;
         }
         reportedKeys.remove(key);
-        long id = idsByAddress.computeIfAbsent(endpoint.address(), address -> nextId++);
+        // An address that turns to TLS or back is a new instance: its channel must be a new one too.
+        long id = idsByAddress.computeIfAbsent(endpoint.address() + (endpoint.secure() ? " tls" : ""),
+                address -> nextId++);
         Metadata<EtcdMetadataKey> metadata = Metadata.of(EtcdMetadataKey.class)
                 .with(EtcdMetadataKey.META_ETCD_KEY, key);
         if (endpoint.metadata() != null) {
             metadata = metadata.with(EtcdMetadataKey.META_ETCD_METADATA, endpoint.metadata());
         }
-        byKey.put(key, new DefaultServiceInstance(id, endpoint.host(), endpoint.port(), false, endpoint.labels(),
+        byKey.put(key, new DefaultServiceInstance(id, endpoint.host(), endpoint.port(), endpoint.secure(),
+                endpoint.labels(),
                 metadata));
     }
 

@@ -52,7 +52,7 @@ public class EtcdServiceDiscoveryProvider implements ServiceDiscoveryProvider<Et
                 : Arrays.stream(config.getEndpoints().split(",")).map(String::trim).filter(s -> !s.isEmpty())
                         .map(URI::create).toList();
         EtcdServiceDiscovery discovery = new EtcdServiceDiscovery(serviceName, config.getPrefix(),
-                clients.forEndpoints(endpoints), json, etcdConfig.requestTimeout());
+                clients.forEndpoints(endpoints), clients.lastFailure(), json, etcdConfig.requestTimeout());
         discoveries.add(discovery);
         return discovery;
     }

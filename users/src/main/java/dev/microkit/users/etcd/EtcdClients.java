@@ -16,7 +16,8 @@ import io.etcd.jetcd.Client;
 /**
  * One jetcd client per distinct list of endpoints, shared by the user store and every etcd service discovery,
  * closed at shutdown. Building a client opens no connection (jetcd connects on the first request), so asking for one
- * never needs etcd to be up.
+ * never needs etcd to be up; wrong TLS or credential settings ({@code etcd.*}, shared by all) fail at once with a
+ * message that says what to fix.
  */
 @ApplicationScoped
 public class EtcdClients {
@@ -24,11 +25,17 @@ public class EtcdClients {
     private static final Logger LOG = Logger.getLogger(EtcdClients.class);
 
     private final EtcdConfig config;
+    private final LastEtcdFailure lastFailure = new LastEtcdFailure();
     private final Map<List<URI>, Client> clients = new ConcurrentHashMap<>();
 
     @Inject
     EtcdClients(EtcdConfig config) {
         this.config = config;
+    }
+
+    /** Why the last etcd call of any of these clients failed, if none succeeded since. */
+    public LastEtcdFailure lastFailure() {
+        return lastFailure;
     }
 
     /** The client of {@code etcd.endpoints}. */
@@ -42,9 +49,13 @@ public class EtcdClients {
      */
     public Client forEndpoints(List<URI> endpoints) {
         return clients.computeIfAbsent(List.copyOf(endpoints), list -> {
-            Client client = Client.builder()
+            Client client = EtcdSecurity.configure(Client.builder(), config, list)
                     .endpoints(list)
                     .connectTimeout(config.connectTimeout())
+                    .interceptor(lastFailure)
+                    // jetcd's default, wait-for-ready, holds every call until a connection is up: with a TLS or
+                    // certificate mistake that is never, and a call only ever ends by its deadline, saying nothing.
+                    .waitForReady(false)
                     .build();
             client.getKVClient();
             client.getWatchClient();

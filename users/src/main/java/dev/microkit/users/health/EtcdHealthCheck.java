@@ -6,6 +6,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
+import dev.microkit.users.store.StoreUnavailableException;
 import dev.microkit.users.store.UserStore;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
@@ -27,6 +28,9 @@ public class EtcdHealthCheck implements AsyncHealthCheck {
         return store.ping()
                 .map(revision -> HealthCheckResponse.named("etcd").up().withData("revision", revision).build())
                 .onFailure().recoverWithItem(failure -> HealthCheckResponse.named("etcd").down()
-                        .withData("error", failure.getMessage()).build());
+                        .withData("error", failure instanceof StoreUnavailableException unavailable
+                                ? unavailable.detail()
+                                : failure.getMessage())
+                        .build());
     }
 }

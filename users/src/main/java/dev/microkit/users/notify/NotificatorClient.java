@@ -9,6 +9,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLException;
+
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -67,13 +69,16 @@ public class NotificatorClient {
         int attempts;
         /** Ids of the instances this call failed on; allocated on the first failure only. */
         Set<Long> failed = Set.of();
+        /** Why the last attempt failed: the cause to report when no instance is left to try. */
+        Throwable lastFailure;
 
         Call(SendEmailRequest request, Deadline deadline) {
             this.request = request;
             this.deadline = deadline;
         }
 
-        void failedOn(long instanceId) {
+        void failedOn(long instanceId, Throwable failure) {
+            lastFailure = failure;
             if (failed.isEmpty()) {
                 failed = new HashSet<>();
             }
@@ -103,7 +108,7 @@ public class NotificatorClient {
         Uni<ServiceInstance> selected = call.failed.isEmpty() && failedRecently.isEmpty()
                 ? notificators.selectInstanceAndRecordStart(true) // the common case: Stork's own path
                 : notificators.getInstances()
-                        .map(instances -> notificators.selectInstanceAndRecordStart(candidates(instances, call.failed),
+                        .map(instances -> notificators.selectInstanceAndRecordStart(candidates(instances, call),
                                 true));
         return selected
                 .onFailure(failure -> !(failure instanceof NoServiceInstanceFoundException)
@@ -125,7 +130,8 @@ public class NotificatorClient {
      * recently (a crashed instance stays listed until its lease expires). Selection among them is Stork's
      * load balancer's.
      */
-    private List<ServiceInstance> candidates(List<ServiceInstance> instances, Set<Long> failed) {
+    private List<ServiceInstance> candidates(List<ServiceInstance> instances, Call call) {
+        Set<Long> failed = call.failed;
         long now = System.nanoTime();
         List<ServiceInstance> fresh = new ArrayList<>(instances.size());
         List<ServiceInstance> untried = new ArrayList<>(instances.size());
@@ -139,7 +145,8 @@ public class NotificatorClient {
             }
         }
         if (untried.isEmpty() && !instances.isEmpty()) {
-            throw Status.UNAVAILABLE.withDescription("every listed instance failed").asRuntimeException();
+            throw Status.UNAVAILABLE.withDescription("every listed instance failed").withCause(call.lastFailure)
+                    .asRuntimeException();
         }
         return fresh.isEmpty() ? untried : fresh;
     }
@@ -155,7 +162,7 @@ public class NotificatorClient {
                     if (failure != null) {
                         LOG.debugf("SendEmail on %s:%d failed: %s", instance.getHost(), instance.getPort(), failure);
                         if (isRetryable(failure)) {
-                            call.failedOn(instance.getId());
+                            call.failedOn(instance.getId(), failure);
                             failedRecently.put(instance.getId(), System.nanoTime() + config.avoidFailedFor().toNanos());
                         }
                     }
@@ -175,6 +182,12 @@ public class NotificatorClient {
             return new NotificatorUnavailableException("no notificator instance is registered", failure);
         }
         Status status = Status.fromThrowable(failure);
+        for (Throwable cause = failure; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause instanceof SSLException) {
+                return new NotificatorUnavailableException("TLS to notificator failed (" + cause.getMessage()
+                        + "): check notificator.tls.ca-file and notificator.tls.server-name", failure);
+            }
+        }
         return switch (status.getCode()) {
             case UNAVAILABLE -> new NotificatorUnavailableException(
                     "no notificator instance could be reached: " + status.getDescription(), failure);

@@ -1,6 +1,8 @@
 package dev.microkit.users.notify;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 import jakarta.validation.constraints.Min;
 
@@ -35,4 +37,19 @@ public interface NotificatorConfig {
     /** How often channels to instances no longer listed are closed. */
     @WithDefault("1s")
     Duration channelSweepPeriod();
+
+    /** TLS to instances registered as secure ({@code secure=true}); others are called in plain text. */
+    Tls tls();
+
+    interface Tls {
+
+        /** PEM file of the CA certificate(s) that signed notificators' certificates. Unset: the JVM's trust store. */
+        Optional<Path> caFile();
+
+        /**
+         * The name notificators' certificates are checked against, instead of each instance's registered address:
+         * one certificate for every instance, e.g. {@code notificator.default.svc}.
+         */
+        Optional<String> serverName();
+    }
 }

@@ -12,6 +12,8 @@ import org.jboss.logging.Logger;
 
 import dev.microkit.users.etcd.EtcdClients;
 import dev.microkit.users.etcd.EtcdConfig;
+import dev.microkit.users.etcd.EtcdErrors;
+import dev.microkit.users.etcd.LastEtcdFailure;
 import dev.microkit.users.store.StoreUnavailableException;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.common.exception.ErrorCode;
@@ -37,6 +39,7 @@ public class ReplicaLease {
     private final Client etcd;
     private final Duration ttl;
     private final Duration timeout;
+    private final LastEtcdFailure lastFailure;
     private Uni<Long> current; // guarded by this
     private CloseableClient keepAlive; // guarded by this
 
@@ -45,6 +48,7 @@ public class ReplicaLease {
         this.etcd = clients.main();
         this.ttl = config.claimTtl();
         this.timeout = etcdConfig.requestTimeout();
+        this.lastFailure = clients.lastFailure();
     }
 
     /** This replica's id, the value of its claims: a claim of ours that we do not work on is stale, ours to retake. */
@@ -61,7 +65,7 @@ public class ReplicaLease {
                     .invoke(this::keepAlive)
                     .onFailure().invoke(this::forget)
                     .onFailure().transform(failure -> StoreUnavailableException.because("store the user", failure,
-                            timeout))
+                            timeout, EtcdErrors.describe(failure, lastFailure)))
                     .memoize().indefinitely();
         }
         return current;

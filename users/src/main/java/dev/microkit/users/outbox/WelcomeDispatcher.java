@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 
 import dev.microkit.users.notify.NotificatorClient;
 import dev.microkit.users.store.PendingWelcome;
+import dev.microkit.users.store.StoreUnavailableException;
 import dev.microkit.users.store.User;
 import dev.microkit.users.store.UserStore;
 import io.quarkus.runtime.StartupEvent;
@@ -115,7 +116,9 @@ public class WelcomeDispatcher {
                     due.stream().limit(room).forEach(this::claimAndSend);
                 }, failure -> {
                     if (!pollFailureReported) {
-                        LOG.warnf("Cannot look for pending welcome emails: %s", failure.getMessage());
+                        LOG.warnf("Cannot look for pending welcome emails: %s",
+                                failure instanceof StoreUnavailableException unavailable ? unavailable.detail()
+                                        : failure.getMessage());
                         pollFailureReported = true;
                     }
                 });

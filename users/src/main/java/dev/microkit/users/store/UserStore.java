@@ -14,6 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import javax.net.ssl.SSLException;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -24,6 +26,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.microkit.users.etcd.EtcdClients;
 import dev.microkit.users.etcd.EtcdConfig;
+import dev.microkit.users.etcd.EtcdErrors;
+import dev.microkit.users.etcd.LastEtcdFailure;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -67,6 +71,7 @@ public class UserStore {
     private final Client etcd;
     private final ObjectMapper json;
     private final Duration timeout;
+    private final LastEtcdFailure lastFailure;
     /** Outbox keys whose unreadable value was reported: every poll lists them again, one warning is enough. */
     private final Set<String> reportedEntries = ConcurrentHashMap.newKeySet();
 
@@ -75,6 +80,7 @@ public class UserStore {
         this.etcd = clients.main();
         this.json = json;
         this.timeout = config.requestTimeout();
+        this.lastFailure = clients.lastFailure();
     }
 
     /**
@@ -185,10 +191,17 @@ public class UserStore {
         return Uni.createFrom().completionStage(() -> request.get().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS))
                 .onFailure(UserStore::refused).retry().withBackOff(RETRY_BACKOFF, RETRY_BACKOFF.multipliedBy(4))
                 .atMost(2)
-                .onFailure().transform(failure -> StoreUnavailableException.because(what, failure, timeout));
+                .onFailure().transform(failure -> StoreUnavailableException.because(what, failure, timeout,
+                        EtcdErrors.describe(failure, lastFailure)));
     }
 
+    /** Refused at once, so worth another try; not a failed TLS handshake, which fails the same way again. */
     private static boolean refused(Throwable failure) {
+        for (Throwable cause = failure; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause instanceof SSLException) {
+                return false;
+            }
+        }
         return failure instanceof EtcdException e ? e.getErrorCode() == ErrorCode.UNAVAILABLE
                 : Status.fromThrowable(failure).getCode() == Status.Code.UNAVAILABLE;
     }

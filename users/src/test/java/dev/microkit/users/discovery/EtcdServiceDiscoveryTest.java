@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.microkit.users.etcd.LastEtcdFailure;
+
 import dev.microkit.testing.etcd.EtcdCluster;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -38,7 +40,8 @@ class EtcdServiceDiscoveryTest {
     void start() {
         etcd = EtcdCluster.start(1);
         discoveryClient = Client.builder().endpoints(etcd.endpoints().split(",")).build();
-        discovery = new EtcdServiceDiscovery("notificator", "/services/", discoveryClient, new ObjectMapper(),
+        discovery = new EtcdServiceDiscovery("notificator", "/services/", discoveryClient, new LastEtcdFailure(),
+                new ObjectMapper(),
                 Duration.ofSeconds(2));
     }
 
@@ -189,7 +192,8 @@ class EtcdServiceDiscoveryTest {
         discoveryClient.close();
         etcd = EtcdCluster.start(3);
         discoveryClient = Client.builder().endpoints(etcd.member(0).clientUrl()).build();
-        discovery = new EtcdServiceDiscovery("notificator", "/services/", discoveryClient, new ObjectMapper(),
+        discovery = new EtcdServiceDiscovery("notificator", "/services/", discoveryClient, new LastEtcdFailure(),
+                new ObjectMapper(),
                 Duration.ofSeconds(2));
         Client others = Client.builder().endpoints(etcd.member(1).clientUrl(), etcd.member(2).clientUrl()).build();
         try {

@@ -1,0 +1,200 @@
+package dev.microkit.users;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.microkit.testing.FreePorts;
+import dev.microkit.testing.etcd.EtcdCluster;
+import dev.microkit.testing.process.AppProcess;
+import dev.microkit.testing.tls.TestCertificates;
+import dev.microkit.users.testing.Notificators;
+
+/**
+ * The secure deployment end to end, with the packaged jars: etcd with client TLS, client certificates and
+ * role-based access (the application user may only touch {@code /services/} and {@code /users/}); notificator
+ * serving gRPC over TLS only and registering itself as secure; users dialling it with TLS. Then each wrong etcd
+ * setting of users: readiness DOWN within seconds with a reason that names the setting, never a hang. No log,
+ * health answer or error body carries the password or key material.
+ */
+class SecureDeploymentIT {
+
+    private static final Path USERS_JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final String WRONG_PASSWORD = "wrong-" + System.nanoTime();
+
+    private static TestCertificates certs;
+    private static EtcdCluster etcd;
+    private static AppProcess notificator;
+    private static int notificatorTlsPort;
+
+    @BeforeAll
+    static void start() {
+        certs = TestCertificates.generate();
+        etcd = EtcdCluster.startSecure(certs);
+        notificatorTlsPort = FreePorts.next();
+        Map<String, String> properties = new HashMap<>(etcd.clientProperties());
+        properties.put("quarkus.http.port", String.valueOf(FreePorts.next()));
+        properties.put("quarkus.http.ssl-port", String.valueOf(notificatorTlsPort));
+        properties.put("quarkus.http.insecure-requests", "disabled");
+        properties.put("quarkus.tls.key-store.pem.\"0\".cert", certs.serverCert().toString());
+        properties.put("quarkus.tls.key-store.pem.\"0\".key", certs.serverKey().toString());
+        properties.put("registration.advertised-host", "127.0.0.1");
+        notificator = AppProcess.start("notificator-tls", Notificators.JAR, AppProcess.env(properties));
+        Notificators.awaitRegistered(etcd, notificatorTlsPort);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (notificator != null) {
+            notificator.close();
+        }
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    private static AppProcess startUsers(String name, int port, Consumer<Map<String, String>> change) {
+        Map<String, String> properties = new HashMap<>(etcd.clientProperties());
+        properties.put("quarkus.http.port", String.valueOf(port));
+        properties.put("notificator.tls.ca-file", certs.ca().toString());
+        change.accept(properties);
+        return AppProcess.start("users-secure-" + name, USERS_JAR, AppProcess.env(properties));
+    }
+
+    @Test
+    void createsAUserAndSendsTheWelcomeEmailOverTls() throws Exception {
+        String registration = etcd.get(Notificators.key(notificatorTlsPort)).orElseThrow().getValue()
+                .toString(StandardCharsets.UTF_8);
+        assertTrue(registration.contains("secure=true"), "notificator registered as secure: " + registration);
+
+        int port = FreePorts.next();
+        try (AppProcess users = startUsers("ok", port, properties -> {
+        })) {
+            awaitReadiness(port, users, body -> body.contains("\"status\": \"UP\""));
+            HttpResponse<String> created = post(port, "{\"email\": \"tls@example.com\"}");
+            assertEquals(201, created.statusCode(), created.body());
+            assertTrue(created.body().contains("\"notificationId\""), "sent at once, over TLS: " + created.body());
+            assertNoSecrets(users.log() + notificator.log() + created.body() + readiness(port).body());
+        }
+    }
+
+    @Test
+    void aNotificatorCertificateNotSignedByTheConfiguredCaIsRefusedAndTheEmailStaysPending() throws Exception {
+        int port = FreePorts.next();
+        try (AppProcess users = startUsers("wrong-notificator-ca", port,
+                properties -> properties.put("notificator.tls.ca-file", certs.otherCa().toString()))) {
+            awaitReadiness(port, users, body -> body.contains("\"status\": \"UP\""));
+            HttpResponse<String> created = post(port, "{\"email\": \"untrusted@example.com\"}");
+            assertEquals(201, created.statusCode(), created.body());
+            assertTrue(created.body().contains("\"notification\":\"pending\""), created.body());
+            String log = users.log();
+            assertTrue(log.contains("TLS to notificator failed"), log);
+            assertNoSecrets(log + created.body());
+        }
+    }
+
+    static Stream<Arguments> wrongEtcdSettings() {
+        return Stream.of(
+                Arguments.of("wrong password", (Consumer<Map<String, String>>) p -> p.put("etcd.password",
+                        WRONG_PASSWORD), "wrong etcd.username or etcd.password"),
+                Arguments.of("unknown CA", (Consumer<Map<String, String>>) p -> p.put("etcd.tls.ca-file",
+                        certs.otherCa().toString()), "not signed by a CA in etcd.tls.ca-file"),
+                Arguments.of("no client certificate", (Consumer<Map<String, String>>) p -> {
+                    p.remove("etcd.tls.cert-file");
+                    p.remove("etcd.tls.key-file");
+                }, "etcd refused this client's certificate"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("wrongEtcdSettings")
+    void aWrongEtcdSettingMakesReadinessDownWithTheReason(String name, Consumer<Map<String, String>> change,
+            String expected) throws Exception {
+        int port = FreePorts.next();
+        try (AppProcess users = startUsers(name.replace(' ', '-'), port, change)) {
+            long started = System.nanoTime();
+            String body = awaitReadiness(port, users, b -> b.contains(expected));
+            System.out.printf("[secure users] %s: readiness DOWN with the reason %d ms after the first answer%n", name,
+                    (System.nanoTime() - started) / 1_000_000);
+            assertTrue(body.contains("\"status\": \"DOWN\""), body);
+            HttpResponse<String> refused = post(port, "{\"email\": \"refused@example.com\"}");
+            assertEquals(503, refused.statusCode(), refused.body());
+            assertTrue(refused.body().startsWith("{\"error\":"), refused.body());
+            assertNoSecrets(users.log() + body + refused.body());
+        }
+    }
+
+    @Test
+    void aKeyJetcdCannotReadStopsTheStartWithHowToConvertIt() {
+        try (AppProcess users = startUsers("pkcs1-key", FreePorts.next(),
+                properties -> properties.put("etcd.tls.key-file", certs.clientKeyTraditional().toString()))) {
+            int exit = users.awaitExit(Duration.ofSeconds(30));
+            assertTrue(exit != 0, "exit code " + exit);
+            assertTrue(users.log().contains("openssl pkcs8 -topk8 -nocrypt"), users.logTail());
+            assertNoSecrets(users.log());
+        }
+    }
+
+    private static void assertNoSecrets(String text) {
+        List<String> secrets = new ArrayList<>(certs.keyMaterial());
+        secrets.add(etcd.appPassword());
+        secrets.add(WRONG_PASSWORD);
+        for (String secret : secrets) {
+            assertFalse(text.contains(secret), "a secret shows: " + secret.substring(0, 6) + "...");
+        }
+    }
+
+    private static HttpResponse<String> post(int port, String body) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/create"))
+                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> readiness(int port) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The readiness body once it matches; fails after 20 s or when the process exits. */
+    private static String awaitReadiness(int port, AppProcess process, Predicate<String> matches)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        String last = "(no answer)";
+        while (System.nanoTime() < deadline) {
+            assertTrue(process.isAlive(), "exited:\n" + process.logTail());
+            try {
+                last = readiness(port).body();
+                if (matches.test(last)) {
+                    return last;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("readiness never matched; last: " + last + "\n" + process.logTail());
+    }
+}
