@@ -23,18 +23,18 @@ public class NotificatorService implements Notificator {
 
     private static final Logger LOG = Logger.getLogger(NotificatorService.class);
 
-    private final Recipients recipients;
+    private final SendEmailRequests requests;
     private final SentEmails sent;
 
     @Inject
-    NotificatorService(Recipients recipients, SentEmails sent) {
-        this.recipients = recipients;
+    NotificatorService(SendEmailRequests requests, SentEmails sent) {
+        this.requests = requests;
         this.sent = sent;
     }
 
     @Override
     public Uni<SendEmailReply> sendEmail(SendEmailRequest request) {
-        String problem = recipients.problemWith(request.getEmail());
+        String problem = requests.problemWith(request);
         if (problem != null) {
             return Uni.createFrom().failure(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
         }

@@ -99,4 +99,40 @@ class NotificatorServiceTest {
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertEquals("email must be at most 254 characters", e.getStatus().getDescription());
     }
+
+    @Test
+    void aMessageOverTheServersLimitIsRefusedAndTheServiceGoesOn() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> notificator.sendEmail("ann@example.com", "x".repeat(100 * 1024)));
+
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getStatus().toString());
+        assertEquals(SentEmails.idFor("after"), notificator.sendEmail("ann@example.com", "Hi!", "after").getId());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "ann@example.com\r\nBcc: all@example.com", "ann\u0000@example.com", "<ann>@example.com" })
+    void hostileEmailIsAnInvalidArgument(String email) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> notificator.sendEmail(email, "Hi!"));
+
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "key with spaces", "key\r\nforged log line", "k\u00e9y" })
+    void anIdempotencyKeyThatIsNotPrintableAsciiIsAnInvalidArgument(String key) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> notificator.sendEmail("ann@example.com", "Hi!", key));
+
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals("idempotency_key must be printable ASCII without spaces", e.getStatus().getDescription());
+    }
+
+    @Test
+    void anIdempotencyKeyOver128CharactersIsAnInvalidArgument() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> notificator.sendEmail("ann@example.com", "Hi!", "k".repeat(129)));
+
+        assertEquals("idempotency_key must be at most 128 characters", e.getStatus().getDescription());
+    }
 }

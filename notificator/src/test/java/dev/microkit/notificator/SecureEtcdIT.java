@@ -5,11 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +22,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.microkit.testing.FreePorts;
+import dev.microkit.testing.Readiness;
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.testing.tls.TestCertificates;
@@ -40,7 +36,6 @@ import dev.microkit.testing.tls.TestCertificates;
 class SecureEtcdIT {
 
     private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String WRONG_PASSWORD = "wrong-" + System.nanoTime();
 
     private static TestCertificates certs;
@@ -75,9 +70,9 @@ class SecureEtcdIT {
         String health;
         try (AppProcess notificator = start("ok", port, properties -> {
         })) {
-            awaitHealth(port, notificator, body -> body.contains("\"status\": \"UP\""));
+            Readiness.awaitUp(port, notificator);
             assertTrue(etcd.get(key).isPresent(), "registered as " + EtcdCluster.APP_USER);
-            health = readiness(port).body();
+            health = Readiness.get(port).body();
             notificator.terminate();
             notificator.awaitExit(Duration.ofSeconds(15));
             assertTrue(etcd.get(key).isEmpty(), "deregistered (lease revoked with the same credentials)");
@@ -110,11 +105,11 @@ class SecureEtcdIT {
         int port = FreePorts.next();
         try (AppProcess notificator = start(name.replace(' ', '-'), port, change)) {
             long started = System.nanoTime();
-            String body = awaitHealth(port, notificator, b -> b.contains(expected));
+            String body = Readiness.await(port, notificator, b -> b.contains(expected), Duration.ofSeconds(20));
             System.out.printf("[secure etcd] %s: readiness DOWN with the reason %d ms after the first answer%n", name,
                     (System.nanoTime() - started) / 1_000_000);
-            assertTrue(body.contains("\"status\": \"DOWN\""), body);
-            assertEquals(503, readiness(port).statusCode());
+            assertEquals("DOWN", Readiness.status(body), body);
+            assertEquals(503, Readiness.get(port).statusCode());
             assertTrue(notificator.log().contains(expected), "the log says why:\n" + notificator.logTail());
             assertTrue(etcd.get("/services/notificator/127.0.0.1:" + port).isEmpty());
             assertNoSecrets(notificator.log() + body);
@@ -143,28 +138,5 @@ class SecureEtcdIT {
         }
     }
 
-    private static HttpResponse<String> readiness(int port) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-    }
 
-    /** The readiness body once it matches; fails after 20 s or when the process exits. */
-    private static String awaitHealth(int port, AppProcess process, java.util.function.Predicate<String> matches)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        String last = "(no answer)";
-        while (System.nanoTime() < deadline) {
-            assertTrue(process.isAlive(), "exited:\n" + process.logTail());
-            try {
-                last = readiness(port).body();
-                if (matches.test(last)) {
-                    return last;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("readiness never matched; last: " + last + "\n" + process.logTail());
-    }
 }

@@ -1,6 +1,8 @@
 package dev.microkit.users;
 
 import java.net.URI;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -30,6 +32,9 @@ import io.smallrye.mutiny.Uni;
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 public class UserResource {
+
+    private static final Pattern UUID_FORM = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     /**
      * The answer to a successful {@code POST /create}: with the {@code notificationId} when the welcome email was
@@ -73,12 +78,15 @@ public class UserResource {
     @Path("users/{id}")
     @Operation(summary = "Read a user")
     @APIResponse(responseCode = "200", description = "the user")
+    @APIResponse(responseCode = "400", description = "the id is not a UUID")
     @APIResponse(responseCode = "404", description = "no such user")
     public Uni<User> get(@PathParam("id") String id) {
-        if (!id.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")) {
-            return Uni.createFrom().failure(notFound(id));
+        if (!UUID_FORM.matcher(id).matches()) {
+            return Uni.createFrom().failure(ApiException.badRequest(
+                    "the id must be a UUID such as 0b9cf5c0-2d4e-4f3a-9a4e-6f1d2c3b4a59, as POST /create answers"));
         }
-        return store.find(id).map(user -> user.orElseThrow(() -> notFound(id)));
+        String lowerCase = id.toLowerCase(Locale.ROOT);
+        return store.find(lowerCase).map(user -> user.orElseThrow(() -> notFound(lowerCase)));
     }
 
     private static ApiException notFound(String id) {

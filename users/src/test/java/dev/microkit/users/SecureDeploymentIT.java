@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -28,6 +27,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.microkit.testing.FreePorts;
+import dev.microkit.testing.Readiness;
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.testing.tls.TestCertificates;
@@ -94,11 +94,11 @@ class SecureDeploymentIT {
         int port = FreePorts.next();
         try (AppProcess users = startUsers("ok", port, properties -> {
         })) {
-            awaitReadiness(port, users, body -> body.contains("\"status\": \"UP\""));
+            Readiness.awaitUp(port, users);
             HttpResponse<String> created = post(port, "{\"email\": \"tls@example.com\"}");
             assertEquals(201, created.statusCode(), created.body());
             assertTrue(created.body().contains("\"notificationId\""), "sent at once, over TLS: " + created.body());
-            assertNoSecrets(users.log() + notificator.log() + created.body() + readiness(port).body());
+            assertNoSecrets(users.log() + notificator.log() + created.body() + Readiness.get(port).body());
         }
     }
 
@@ -107,7 +107,7 @@ class SecureDeploymentIT {
         int port = FreePorts.next();
         try (AppProcess users = startUsers("wrong-notificator-ca", port,
                 properties -> properties.put("notificator.tls.ca-file", certs.otherCa().toString()))) {
-            awaitReadiness(port, users, body -> body.contains("\"status\": \"UP\""));
+            Readiness.awaitUp(port, users);
             HttpResponse<String> created = post(port, "{\"email\": \"untrusted@example.com\"}");
             assertEquals(201, created.statusCode(), created.body());
             assertTrue(created.body().contains("\"notification\":\"pending\""), created.body());
@@ -136,10 +136,10 @@ class SecureDeploymentIT {
         int port = FreePorts.next();
         try (AppProcess users = startUsers(name.replace(' ', '-'), port, change)) {
             long started = System.nanoTime();
-            String body = awaitReadiness(port, users, b -> b.contains(expected));
+            String body = Readiness.await(port, users, b -> b.contains(expected), Duration.ofSeconds(20));
             System.out.printf("[secure users] %s: readiness DOWN with the reason %d ms after the first answer%n", name,
                     (System.nanoTime() - started) / 1_000_000);
-            assertTrue(body.contains("\"status\": \"DOWN\""), body);
+            assertEquals("DOWN", Readiness.status(body), body);
             HttpResponse<String> refused = post(port, "{\"email\": \"refused@example.com\"}");
             assertEquals(503, refused.statusCode(), refused.body());
             assertTrue(refused.body().startsWith("{\"error\":"), refused.body());
@@ -173,28 +173,5 @@ class SecureDeploymentIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static HttpResponse<String> readiness(int port) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-    }
 
-    /** The readiness body once it matches; fails after 20 s or when the process exits. */
-    private static String awaitReadiness(int port, AppProcess process, Predicate<String> matches)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        String last = "(no answer)";
-        while (System.nanoTime() < deadline) {
-            assertTrue(process.isAlive(), "exited:\n" + process.logTail());
-            try {
-                last = readiness(port).body();
-                if (matches.test(last)) {
-                    return last;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("readiness never matched; last: " + last + "\n" + process.logTail());
-    }
 }

@@ -131,14 +131,15 @@ class UserResourceTest {
             "{\"email\": |the body is not valid JSON: Unexpected end-of-input within/between Object entries",
             "{\"email\": 5}|email must be a string",
             "{\"email\": [\"a@example.com\"]}|email must be a string",
-            "{\"name\": \"ann\"}|email is required",
+            "{\"name\": \"ann\"}|unknown field \"name\": the body takes only \"email\"",
             "{\"email\": null}|email is required",
             "{}|email is required",
             "[]|the body must be a JSON object such as {\"email\": \"ann@example.com\"}",
             "\"ann@example.com\"|the body must be a JSON object such as {\"email\": \"ann@example.com\"}",
             "{\"email\": \"test\"}|email must be a well-formed address",
             "{\"email\": \"\"}|email is required",
-            "{\"email\": \" \"}|email is required; email must be a well-formed address",
+            "{\"email\": \" \"}|email is required; email must be a well-formed address; email must be printable ASCII "
+                    + "without spaces (an internationalized domain in its xn-- form)",
     })
     void answers400WithWhatIsWrong(String body, String error) {
         Map<String, Object> answer = given().body(body).post("/create").then().statusCode(400).extract().as(Map.class);
@@ -161,17 +162,18 @@ class UserResourceTest {
     }
 
     @Test
-    void answers400ToABodyOver64KiB() {
+    void answers413ToABodyOver64KiB() {
         String padding = "x".repeat(64 * 1024);
         given().body("{\"email\": \"a@example.com\", \"pad\": \"" + padding + "\"}").post("/create").then()
-                .statusCode(400).body("error", equalTo("the body is larger than 64 KiB"));
+                .statusCode(413).body("error", equalTo("the body is larger than 64 KiB"));
     }
 
     @Test
-    void answers404ForAnUnknownUser() {
+    void answers404ForAnUnknownUserAnd400ForAnIdThatIsNoUuid() {
         String id = UUID.randomUUID().toString();
         given().get("/users/" + id).then().statusCode(404).body("error", equalTo("no user with id " + id));
-        given().get("/users/not-an-id").then().statusCode(404).body("error", equalTo("no user with id not-an-id"));
+        given().get("/users/not-an-id").then().statusCode(400).body("error", equalTo(
+                "the id must be a UUID such as 0b9cf5c0-2d4e-4f3a-9a4e-6f1d2c3b4a59, as POST /create answers"));
     }
 
     @Test

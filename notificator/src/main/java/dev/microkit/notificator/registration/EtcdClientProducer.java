@@ -20,7 +20,7 @@ public class EtcdClientProducer {
     @Startup
     Client etcd(EtcdConfig config, LastEtcdFailure lastFailure) {
         Client client = EtcdSecurity.configure(Client.builder(), config, config.endpoints())
-                .interceptor(lastFailure)
+                .interceptor(lastFailure.interceptor())
                 // jetcd's default, wait-for-ready, holds every call until a connection is up: with a TLS or
                 // certificate mistake that is never, and a call only ever ends by its deadline, saying nothing.
                 .waitForReady(false)

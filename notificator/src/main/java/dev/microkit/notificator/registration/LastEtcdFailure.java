@@ -16,9 +16,9 @@ import io.grpc.Status;
  * Remembers why the last etcd call failed, until one succeeds. jetcd retries UNAVAILABLE by itself (twice, backing
  * off from 500 ms), so a TLS handshake that keeps failing outlasts a request's deadline and the caller sees only its
  * own timeout; this keeps the real cause for the log line and the readiness check. Installed as a jetcd client
- * interceptor: it sees every attempt, the retried ones and jetcd's own Authenticate calls included.
+ * interceptor ({@link #interceptor()}): it sees every attempt, the retried ones and jetcd's Authenticate calls.
  */
-public final class LastEtcdFailure implements ClientInterceptor {
+public final class LastEtcdFailure {
 
     private volatile Status last;
 
@@ -27,8 +27,15 @@ public final class LastEtcdFailure implements ClientInterceptor {
         return Optional.ofNullable(last);
     }
 
-    @Override
-    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+    /**
+     * The interceptor to give jetcd. A method reference, not a class implementing {@link ClientInterceptor}: Quarkus'
+     * gRPC extension takes every such class for one of its own clients' interceptors, and warns it is unused.
+     */
+    public ClientInterceptor interceptor() {
+        return this::interceptCall;
+    }
+
+    private <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
         return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
             @Override
             public void start(Listener<R> listener, Metadata headers) {

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.microkit.users.Printable;
+
 /**
  * An instance address read from an etcd value. Two kinds of writers are understood, so that Go and Java fleets mix:
  * <ul>
@@ -98,16 +100,11 @@ record EndpointValue(String host, int port, Object metadata, Map<String, String>
         }
         int port = colon < 0 ? -1 : parsePort(rest.substring(colon + 1));
         if (host.isEmpty() || port < 1 || port > 65535 || host.chars().anyMatch(c -> c <= ' ' || c == '@')) {
-            throw new IllegalArgumentException("not a host:port address: " + quote(text));
+            throw new IllegalArgumentException("not a host:port address: " + Printable.quote(text, 80));
         }
         return new EndpointValue(host, port, metadata, labels);
     }
 
-    /** For a log line: at most 80 characters, control characters shown as {@code ?}. */
-    private static String quote(String text) {
-        String shown = text.length() > 80 ? text.substring(0, 80) + "..." : text;
-        return "\"" + shown.replaceAll("\\p{Cntrl}", "?") + "\"";
-    }
 
     private static int parsePort(String digits) {
         if (digits.isEmpty() || digits.length() > 5 || !digits.chars().allMatch(Character::isDigit)) {

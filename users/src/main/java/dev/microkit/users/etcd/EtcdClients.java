@@ -52,7 +52,7 @@ public class EtcdClients {
             Client client = EtcdSecurity.configure(Client.builder(), config, list)
                     .endpoints(list)
                     .connectTimeout(config.connectTimeout())
-                    .interceptor(lastFailure)
+                    .interceptor(lastFailure.interceptor())
                     // jetcd's default, wait-for-ready, holds every call until a connection is up: with a TLS or
                     // certificate mistake that is never, and a call only ever ends by its deadline, saying nothing.
                     .waitForReady(false)

@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.quarkus.runtime.Startup;
@@ -39,6 +40,7 @@ public class NotificatorChannels {
 
     private final Vertx vertx;
     private final NotificatorConfig.Tls tls;
+    private final int connectTimeoutMillis;
     /** Built at startup, so that a wrong {@code notificator.tls.ca-file} stops the start, not a call. */
     private final SslContext sslContext;
     /** By instance id: ids stay the same for as long as an address stays listed (no string built per call). */
@@ -48,6 +50,7 @@ public class NotificatorChannels {
     NotificatorChannels(Vertx vertx, NotificatorConfig config) {
         this.vertx = vertx;
         this.tls = config.tls();
+        this.connectTimeoutMillis = (int) Math.max(1, config.connectTimeout().toMillis());
         this.sslContext = sslContext(tls);
     }
 
@@ -74,6 +77,7 @@ public class NotificatorChannels {
             NettyChannelBuilder builder = NettyChannelBuilder.forAddress(instance.getHost(), instance.getPort())
                     .eventLoopGroup(vertx.nettyEventLoopGroup())
                     .channelFactory(((VertxInternal) vertx).transport().channelFactory(false))
+                    .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                     .directExecutor();
             if (instance.isSecure()) {
                 builder.sslContext(sslContext).useTransportSecurity();

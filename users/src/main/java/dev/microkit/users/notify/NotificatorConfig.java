@@ -21,6 +21,13 @@ public interface NotificatorConfig {
     @WithDefault("2s")
     Duration deadline();
 
+    /**
+     * How long connecting to an instance may take. Anyone who can write under the prefix can list an address that
+     * never answers; a call that meets it fails over to another instance after this, well within the deadline.
+     */
+    @WithDefault("500ms")
+    Duration connectTimeout();
+
     /** Attempts per SendEmail: a call that fails with UNAVAILABLE is retried on the next instance. */
     @WithDefault("3")
     @Min(1)
