@@ -10,6 +10,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.microkit.users.etcd.EtcdCall;
 import dev.microkit.users.etcd.EtcdClients;
 import dev.microkit.users.etcd.EtcdConfig;
 import dev.microkit.users.etcd.EtcdErrors;
@@ -59,8 +60,7 @@ public class ReplicaLease {
     /** The lease id; the first call (or the first after the lease was lost) grants one. */
     public synchronized Uni<Long> id() {
         if (current == null) {
-            current = Uni.createFrom().completionStage(() -> etcd.getLeaseClient()
-                    .grant(ttl.toSeconds(), timeout.toMillis(), TimeUnit.MILLISECONDS))
+            current = EtcdCall.within(timeout, () -> etcd.getLeaseClient().grant(ttl.toSeconds()))
                     .map(granted -> granted.getID())
                     .invoke(this::keepAlive)
                     .onFailure().invoke(this::forget)

@@ -11,10 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-
-import javax.net.ssl.SSLException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -24,6 +21,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.microkit.users.etcd.EtcdCall;
 import dev.microkit.users.etcd.EtcdClients;
 import dev.microkit.users.etcd.EtcdConfig;
 import dev.microkit.users.etcd.EtcdErrors;
@@ -31,8 +29,6 @@ import dev.microkit.users.etcd.LastEtcdFailure;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.common.exception.ErrorCode;
-import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -40,7 +36,6 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import io.grpc.Status;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 
@@ -65,8 +60,6 @@ public class UserStore {
     static final String BY_EMAIL = "/users/by-email/";
     static final String OUTBOX = "/users/outbox/";
     static final String CLAIMS = "/users/outbox-claims/";
-
-    private static final Duration RETRY_BACKOFF = Duration.ofMillis(100);
 
     private final Client etcd;
     private final ObjectMapper json;
@@ -182,28 +175,11 @@ public class UserStore {
                 .map(response -> response.getHeader().getRevision());
     }
 
-    /**
-     * jetcd calls have no deadline of their own: each attempt gets one. A call refused at once (UNAVAILABLE: the etcd
-     * member it went to died, e.g. the leader) is tried again on the next member, a few times; every call here is
-     * safe to repeat (a repeated create recognises its own commit).
-     */
+    /** Every request here is safe to repeat (a repeated create recognises its own commit). */
     private <T> Uni<T> call(String what, Supplier<CompletableFuture<T>> request) {
-        return Uni.createFrom().completionStage(() -> request.get().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS))
-                .onFailure(UserStore::refused).retry().withBackOff(RETRY_BACKOFF, RETRY_BACKOFF.multipliedBy(4))
-                .atMost(2)
+        return EtcdCall.within(timeout, request)
                 .onFailure().transform(failure -> StoreUnavailableException.because(what, failure, timeout,
                         EtcdErrors.describe(failure, lastFailure)));
-    }
-
-    /** Refused at once, so worth another try; not a failed TLS handshake, which fails the same way again. */
-    private static boolean refused(Throwable failure) {
-        for (Throwable cause = failure; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-            if (cause instanceof SSLException) {
-                return false;
-            }
-        }
-        return failure instanceof EtcdException e ? e.getErrorCode() == ErrorCode.UNAVAILABLE
-                : Status.fromThrowable(failure).getCode() == Status.Code.UNAVAILABLE;
     }
 
     private PendingWelcome pendingOrNull(KeyValue kv) {
