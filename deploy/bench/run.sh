@@ -10,7 +10,10 @@
 #   deploy/bench/run.sh                      # everything
 #   ROUNDS=5 DURATION=15s CONNECTIONS=64 deploy/bench/run.sh p1
 #
-# Needs: Java 17+, etcd and wrk on PATH (Debian: apt-get install etcd-server wrk).
+# Every run writes deploy/bench/results/benchmark.{csv,md,png}: throughput and p99 per scenario, as a Markdown
+# table (with date, machine and commit) and a chart.
+#
+# Needs: Java 17+, etcd and wrk on PATH, gnuplot for the chart (Debian: apt-get install etcd-server wrk gnuplot-nox).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -28,9 +31,17 @@ for tool in etcd wrk java curl; do
   command -v "$tool" >/dev/null || { echo "$tool is not on PATH" >&2; exit 1; }
 done
 
-echo "# microkit benchmark, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
-echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)," \
-     "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(java -version 2>&1 | head -1)"
+results="deploy/bench/results"
+mkdir -p "$results"
+csv="$(mktemp -t microkit-bench-XXXXXX.csv)"
+echo "scenario,throughput_per_s,p99_ms" > "$csv"
+record() { echo "$1,$2,$3" >> "$csv"; } # scenario, throughput per second, p99 in ms (empty: not measured)
+
+title="microkit benchmark, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), \
+$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(java -version 2>&1 | head -1)"
+echo "# $title"
+echo "# machine: $machine"
 
 p1() {
   echo "Building jars..."
@@ -80,32 +91,74 @@ p1() {
   echo "    (after a warm-up of 2 x $duration per side; the order alternates A B, B A, ... so drift cancels out)"
   for _ in 1 2; do bench "$users_a_port" "$duration" >/dev/null; bench "$users_b_port" "$duration" >/dev/null; done
   printf "%-6s %-4s %10s %10s %10s %8s\n" round side "req/s" p50 p99 errors
-  sum_a=0; sum_b=0
+  sum_a=0; sum_b=0; p99_a=0; p99_b=0
+  ms() { awk -v t="$1" 'BEGIN { v = t + 0; if (t ~ /us$/) v /= 1000; else if (t ~ /[^m]s$/) v *= 1000; print v }'; }
   for round in $(seq 1 "$rounds"); do
     sides="A B"; [ $((round % 2)) -eq 0 ] && sides="B A"
     for side in $sides; do
       if [ "$side" = A ]; then port=$users_a_port; else port=$users_b_port; fi
       read -r rps p50 p99 err <<<"$(bench "$port" "$duration")"
       printf "%-6s %-4s %10s %10s %10s %8s\n" "$round" "$side" "$rps" "$p50" "$p99" "$err"
-      if [ "$side" = A ]; then sum_a=$(awk "BEGIN {print $sum_a + $rps}"); else sum_b=$(awk "BEGIN {print $sum_b + $rps}"); fi
+      if [ "$side" = A ]; then
+        sum_a=$(awk "BEGIN {print $sum_a + $rps}"); p99_a=$(awk "BEGIN {print $p99_a + $(ms "$p99")}")
+      else
+        sum_b=$(awk "BEGIN {print $sum_b + $rps}"); p99_b=$(awk "BEGIN {print $p99_b + $(ms "$p99")}")
+      fi
     done
   done
   awk "BEGIN {printf \"P1 total: A %.0f req/s, B %.0f req/s, A/B (etcd over static) %.3f\n\", $sum_a/$rounds, $sum_b/$rounds, $sum_a/$sum_b}"
+  record "P1 /create (etcd discovery)" "$(awk "BEGIN {printf \"%.0f\", $sum_a/$rounds}")" "$(awk "BEGIN {printf \"%.1f\", $p99_a/$rounds}")"
+  record "P1 /create (static list)" "$(awk "BEGIN {printf \"%.0f\", $sum_b/$rounds}")" "$(awk "BEGIN {printf \"%.1f\", $p99_b/$rounds}")"
   cleanup
   trap - EXIT
 }
 
 p1b() {
   echo "P1b: SendEmail calls/s in one JVM, A = plain grpc-java channel, B = Stork client (etcd discovery)"
-  ./mvnw -B -pl users -am test -Dtest=ClientPathBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dsurefire.excludedGroups=none -Dgroups=benchmark 2>&1 | grep -E '^\[P1b\]|BUILD FAILURE|ERROR\]' || true
+  echo "     (production settings: metrics on, tracing on with the default sampler ratio 0)"
+  out="$(./mvnw -B -pl users -am test -Dtest=ClientPathBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dsurefire.excludedGroups=none -Dgroups=benchmark -Dquarkus.otel.traces.sampler.arg=0 2>&1 \
+    | grep -E '^\[P1b\]|BUILD FAILURE|ERROR\]' || true)"
+  echo "$out"
+  # [P1b] total: A 56835 calls/s, B 52815 calls/s, B/A 0.929
+  read -r a b <<<"$(echo "$out" | sed -nE 's/^\[P1b\] total: A ([0-9.]+) calls\/s, B ([0-9.]+) calls\/s.*/\1 \2/p')"
+  if [ -n "${a:-}" ]; then
+    record "P1b SendEmail (plain channel)" "$a" ""
+    record "P1b SendEmail (Stork client)" "$b" ""
+  fi
 }
 
 p2() {
   echo "P2: real processes (users + notificator jars), 8 clients of POST /create"
-  ./mvnw -B -pl users -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+  out="$(./mvnw -B -pl users -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
     -Dfailsafe.failIfNoSpecifiedTests=false -Dit.test=DynamicRoutingIT 2>&1 \
-    | grep -E '^\[(scale-out|sigterm|sigkill)\]|Tests run:.*DynamicRoutingIT|BUILD FAILURE' || true
+    | grep -E '^\[(scale-out|sigterm|sigkill)\]|Tests run:.*DynamicRoutingIT|BUILD FAILURE' || true)"
+  echo "$out"
+  # [sigkill] 1184 requests, 0 not answered 201 with a notificationId {}, p99 119 ms, 296 req/s
+  for scenario in scale-out sigkill sigterm; do
+    read -r rps p99 <<<"$(echo "$out" | sed -nE "s/^\[$scenario\] .*p99 ([0-9]+) ms, ([0-9]+) req\/s.*/\2 \1/p" | head -1)"
+    if [ -n "${rps:-}" ]; then record "P2 $scenario under load" "$rps" "$p99"; fi
+  done
+}
+
+report() {
+  cp "$csv" "$results/benchmark.csv"
+  {
+    echo "# $title"
+    echo
+    echo "Machine: $machine."
+    echo
+    echo "| scenario | throughput (per second) | p99 (ms) |"
+    echo "|---|---:|---:|"
+    tail -n +2 "$csv" | awk -F, '{printf "| %s | %s | %s |\n", $1, $2, ($3 == "" ? "-" : $3)}'
+  } > "$results/benchmark.md"
+  if command -v gnuplot >/dev/null; then
+    gnuplot -e "data='$results/benchmark.csv'; out='$results/benchmark.png'; heading='$title'" deploy/bench/chart.gp
+    echo "Report: $results/benchmark.md, $results/benchmark.png"
+  else
+    echo "Report: $results/benchmark.md (no chart: gnuplot is not on PATH)"
+  fi
+  rm -f "$csv"
 }
 
 case "$what" in
@@ -115,3 +168,4 @@ case "$what" in
   p2) p2 ;;
   *) echo "usage: $0 [all|p1|p1b|p2]" >&2; exit 2 ;;
 esac
+report

@@ -22,6 +22,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.microkit.users.outbox.WelcomeDispatcher;
 import dev.microkit.users.store.User;
 import dev.microkit.users.store.UserStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
@@ -48,12 +50,17 @@ public class UserResource {
     private final CreateUserRequests requests;
     private final UserStore store;
     private final WelcomeDispatcher welcome;
+    private final Counter welcomedAtOnce;
+    private final Counter welcomePending;
 
     @Inject
-    UserResource(CreateUserRequests requests, UserStore store, WelcomeDispatcher welcome) {
+    UserResource(CreateUserRequests requests, UserStore store, WelcomeDispatcher welcome, MeterRegistry meters) {
         this.requests = requests;
         this.store = store;
         this.welcome = welcome;
+        // The other outcomes (400, 409, 413, 503) are in Quarkus' http_server_requests_seconds, by status.
+        this.welcomedAtOnce = created(meters, "sent");
+        this.welcomePending = created(meters, "pending");
     }
 
     @POST
@@ -71,6 +78,7 @@ public class UserResource {
                 .map(notificationId -> new Created(user.id(), user.email(), notificationId, null))
                 .onFailure().recoverWithItem(() -> new Created(user.id(), user.email(), null,
                         User.Notification.PENDING))
+                .invoke(created -> (created.notificationId() != null ? welcomedAtOnce : welcomePending).increment())
                 .map(created -> Response.created(URI.create("/users/" + user.id())).entity(created).build()));
     }
 
@@ -87,6 +95,13 @@ public class UserResource {
         }
         String lowerCase = id.toLowerCase(Locale.ROOT);
         return store.find(lowerCase).map(user -> user.orElseThrow(() -> notFound(lowerCase)));
+    }
+
+    /** {@code users_created_total{welcome="sent|pending"}}: users created, welcome email sent at once or later. */
+    private static Counter created(MeterRegistry meters, String welcome) {
+        return Counter.builder("users.created").tag("welcome", welcome)
+                .description("users created (201), by whether the welcome email was sent at once or is pending")
+                .register(meters);
     }
 
     private static ApiException notFound(String id) {

@@ -32,6 +32,9 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -69,6 +72,7 @@ public class Registrar {
     private final ObjectMapper json;
     private final LastEtcdFailure lastEtcdFailure;
     private final String version;
+    private final Counter reregistrations;
     /** The server has a certificate (quarkus.tls.*): gRPC is served with TLS, and that port is announced. */
     private final boolean secure;
 
@@ -92,7 +96,7 @@ public class Registrar {
 
     @Inject
     Registrar(Client etcd, EtcdConfig etcdConfig, RegistrationConfig config, HttpServer server, ObjectMapper json,
-            LastEtcdFailure lastEtcdFailure, TlsConfigurationRegistry tls,
+            LastEtcdFailure lastEtcdFailure, TlsConfigurationRegistry tls, MeterRegistry meters,
             @ConfigProperty(name = "quarkus.http.tls-configuration-name") Optional<String> tlsName,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
         this.etcd = etcd;
@@ -102,6 +106,10 @@ public class Registrar {
         this.json = json;
         this.lastEtcdFailure = lastEtcdFailure;
         this.version = version;
+        Gauge.builder("notificator.registration.registered", this, registrar -> registrar.holding().isPresent() ? 1 : 0)
+                .description("1 while this instance is listed in etcd, else 0").register(meters);
+        this.reregistrations = Counter.builder("notificator.registration.reregistrations")
+                .description("registrations made again after the lease was lost").register(meters);
         this.secure = tlsName.flatMap(tls::get).or(tls::getDefault)
                 .map(configuration -> configuration.getKeyStore() != null).orElse(false);
     }
@@ -205,6 +213,9 @@ public class Registrar {
             keepAlive = etcd.getLeaseClient().keepAlive(leaseId, new KeepAliveObserver(leaseId));
             failureReported = false;
             lastFailure = null;
+            if (registeredBefore) {
+                reregistrations.increment();
+            }
             LOG.infof("%s %s in etcd (lease %x)", registeredBefore ? "Re-registered" : "Registered", key, leaseId);
             registeredBefore = true;
         }

@@ -29,6 +29,9 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import dev.microkit.users.etcd.EtcdErrors;
 import dev.microkit.users.etcd.LastEtcdFailure;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.stork.api.Metadata;
@@ -61,6 +64,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     private final ObjectMapper json;
     private final Duration requestTimeout;
     private final LastEtcdFailure lastFailure;
+    private final Counter resyncs;
 
     private final Object lock = new Object();
     /** Guarded by {@link #lock}: the instances by etcd key. */
@@ -86,8 +90,13 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     private volatile boolean synced;
 
     EtcdServiceDiscovery(String serviceName, String prefix, Client etcd, LastEtcdFailure lastFailure, ObjectMapper json,
-            Duration requestTimeout) {
+            Duration requestTimeout, MeterRegistry meters) {
         this.lastFailure = lastFailure;
+        Gauge.builder("stork.etcd.instances", this, discovery -> discovery.instances.size()).tag("service", serviceName)
+                .description("instances the etcd discovery knows (listed, well-formed, one per address)")
+                .register(meters);
+        this.resyncs = Counter.builder("stork.etcd.watch.resyncs").tag("service", serviceName)
+                .description("broken watches, each followed by a new listing and watch").register(meters);
         this.serviceName = serviceName;
         this.prefix = prefix + serviceName + "/";
         this.prefixBytes = ByteSequence.from(this.prefix, UTF_8);
@@ -209,6 +218,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
                 return;
             }
             generation++;
+            resyncs.increment();
             if (!brokenReported) {
                 LOG.warnf("Watch on %s broken (%s); serving the last-known %d instance(s) while re-syncing", prefix,
                         EtcdErrors.describe(failure), instances.size());

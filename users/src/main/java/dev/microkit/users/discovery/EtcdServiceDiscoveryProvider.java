@@ -13,6 +13,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.microkit.users.etcd.EtcdClients;
 import dev.microkit.users.etcd.EtcdConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import io.smallrye.stork.api.ServiceDiscovery;
 import io.smallrye.stork.api.config.ServiceConfig;
 import io.smallrye.stork.api.config.ServiceDiscoveryAttribute;
@@ -40,6 +42,8 @@ public class EtcdServiceDiscoveryProvider implements ServiceDiscoveryProvider<Et
     EtcdConfig etcdConfig;
     @Inject
     ObjectMapper json;
+    @Inject
+    MeterRegistry meters;
 
     private final List<EtcdServiceDiscovery> discoveries = new CopyOnWriteArrayList<>();
 
@@ -52,7 +56,8 @@ public class EtcdServiceDiscoveryProvider implements ServiceDiscoveryProvider<Et
                 : Arrays.stream(config.getEndpoints().split(",")).map(String::trim).filter(s -> !s.isEmpty())
                         .map(URI::create).toList();
         EtcdServiceDiscovery discovery = new EtcdServiceDiscovery(serviceName, config.getPrefix(),
-                clients.forEndpoints(endpoints), clients.lastFailure(), json, etcdConfig.requestTimeout());
+                clients.forEndpoints(endpoints), clients.lastFailure(), json, etcdConfig.requestTimeout(),
+                meters != null ? meters : Metrics.globalRegistry);
         discoveries.add(discovery);
         return discovery;
     }

@@ -11,6 +11,8 @@ import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * One etcd request within a deadline (jetcd sets none). The clients do not wait for a connection before a call
@@ -27,13 +29,20 @@ public final class EtcdCall {
     private EtcdCall() {
     }
 
-    /** Only for requests that are safe to repeat. */
+    /**
+     * Only for requests that are safe to repeat. The answer comes back on the caller's Vert.x context, not on jetcd's
+     * own threads: what follows runs where it was started, with that request's trace and log context.
+     */
     public static <T> Uni<T> within(Duration timeout, Supplier<CompletableFuture<T>> request) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        return Uni.createFrom().completionStage(() -> request.get().orTimeout(
-                Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS))
-                .onFailure(failure -> refused(failure) && deadline - System.nanoTime() > FIRST_BACKOFF.toNanos())
-                .retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely();
+        return Uni.createFrom().deferred(() -> {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            Uni<T> answer = Uni.createFrom().completionStage(() -> request.get().orTimeout(
+                    Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS))
+                    .onFailure(failure -> refused(failure) && deadline - System.nanoTime() > FIRST_BACKOFF.toNanos())
+                    .retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely();
+            Context caller = Vertx.currentContext();
+            return caller == null ? answer : answer.emitOn(task -> caller.runOnContext(ignored -> task.run()));
+        });
     }
 
     private static boolean refused(Throwable failure) {

@@ -2,7 +2,9 @@ package dev.microkit.users.notify;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,16 +12,20 @@ import java.util.stream.Collectors;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.quarkus.micrometer.runtime.binder.grpc.GrpcMetricsClientInterceptor;
+import io.quarkus.opentelemetry.runtime.tracing.instrumentation.grpc.GrpcTracingClientInterceptor;
 import io.quarkus.runtime.Startup;
 import io.smallrye.stork.api.ServiceInstance;
 import io.vertx.core.Vertx;
@@ -41,14 +47,24 @@ public class NotificatorChannels {
     private final Vertx vertx;
     private final NotificatorConfig.Tls tls;
     private final int connectTimeoutMillis;
+    /**
+     * Quarkus' own gRPC client instrumentation (OpenTelemetry tracing, Micrometer metrics), which it installs on the
+     * gRPC clients it creates: these channels are made here, so it is added here. Either may be absent.
+     */
+    private final List<ClientInterceptor> instrumentation;
     /** Built at startup, so that a wrong {@code notificator.tls.ca-file} stops the start, not a call. */
     private final SslContext sslContext;
     /** By instance id: ids stay the same for as long as an address stays listed (no string built per call). */
     private final Map<Long, ManagedChannel> channels = new ConcurrentHashMap<>();
 
     @Inject
-    NotificatorChannels(Vertx vertx, NotificatorConfig config) {
+    NotificatorChannels(Vertx vertx, NotificatorConfig config, Instance<GrpcTracingClientInterceptor> tracing,
+            Instance<GrpcMetricsClientInterceptor> metrics) {
         this.vertx = vertx;
+        List<ClientInterceptor> interceptors = new ArrayList<>();
+        metrics.forEach(interceptors::add);
+        tracing.forEach(interceptors::add); // added last, called first: the span covers the metrics' work
+        this.instrumentation = List.copyOf(interceptors);
         this.tls = config.tls();
         this.connectTimeoutMillis = (int) Math.max(1, config.connectTimeout().toMillis());
         this.sslContext = sslContext(tls);
@@ -78,6 +94,7 @@ public class NotificatorChannels {
                     .eventLoopGroup(vertx.nettyEventLoopGroup())
                     .channelFactory(((VertxInternal) vertx).transport().channelFactory(false))
                     .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                    .intercept(instrumentation)
                     .directExecutor();
             if (instance.isSecure()) {
                 builder.sslContext(sslContext).useTransportSecurity();

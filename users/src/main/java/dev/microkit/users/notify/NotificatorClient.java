@@ -49,6 +49,7 @@ public class NotificatorClient {
 
     private final NotificatorConfig config;
     private final NotificatorChannels channels;
+    private final NotificatorCallMetrics metrics;
     private final Vertx vertx;
     /** Instance id -> until when (System.nanoTime) it is avoided, after it failed with UNAVAILABLE. */
     private final Map<Long, Long> failedRecently = new ConcurrentHashMap<>();
@@ -56,9 +57,11 @@ public class NotificatorClient {
     private volatile long sweeper = -1;
 
     @Inject
-    NotificatorClient(NotificatorConfig config, NotificatorChannels channels, Vertx vertx) {
+    NotificatorClient(NotificatorConfig config, NotificatorChannels channels, NotificatorCallMetrics metrics,
+            Vertx vertx) {
         this.config = config;
         this.channels = channels;
+        this.metrics = metrics;
         this.vertx = vertx;
     }
 
@@ -114,11 +117,14 @@ public class NotificatorClient {
                 .onFailure(failure -> !(failure instanceof NoServiceInstanceFoundException)
                         && !(failure instanceof StatusRuntimeException))
                 .transform(failure -> new NotificatorUnavailableException(
-                        "cannot look up notificator instances: " + failure, failure))
+                        "cannot look up notificator instances: " + failure.getMessage(), failure))
                 .chain(instance -> send(instance, call))
                 .onFailure(failure -> isRetryable(failure) && call.attempts < config.maxAttempts())
-                .recoverWithUni(() -> Uni.createFrom().voidItem().onItem().delayIt().by(backoff(call.attempts))
-                        .chain(() -> attempt(call)));
+                .recoverWithUni(() -> {
+                    metrics.retried();
+                    return Uni.createFrom().voidItem().onItem().delayIt().by(backoff(call.attempts))
+                            .chain(() -> attempt(call));
+                });
     }
 
     private Duration backoff(int attemptsMade) {
@@ -159,6 +165,7 @@ public class NotificatorClient {
                         instance.recordReply();
                     }
                     instance.recordEnd(failure);
+                    metrics.ended(instance, failure == null);
                     if (failure != null) {
                         LOG.debugf("SendEmail on %s:%d failed: %s", instance.getHost(), instance.getPort(), failure);
                         if (isRetryable(failure)) {
@@ -218,7 +225,10 @@ public class NotificatorClient {
     private void sweep() {
         long now = System.nanoTime();
         failedRecently.values().removeIf(until -> until - now < 0);
-        service.getInstances().subscribe().with(channels::retainOnly,
+        service.getInstances().subscribe().with(listed -> {
+            channels.retainOnly(listed);
+            metrics.retainOnly(listed);
+        },
                 failure -> LOG.debugf("Cannot list notificator instances to close stale channels: %s", failure));
     }
 

@@ -22,6 +22,8 @@ import dev.microkit.users.store.StoreUnavailableException;
 import dev.microkit.users.store.User;
 import dev.microkit.users.store.UserStore;
 import io.quarkus.runtime.StartupEvent;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 
@@ -54,10 +56,15 @@ public class WelcomeDispatcher {
     /** Welcome emails fail to send: reported once, until one is sent again. */
     private final AtomicBoolean sendFailing = new AtomicBoolean();
     private long timer = -1;
+    /** Outbox entries as of the last poll, for the gauge {@code users_outbox_pending}. */
+    private volatile int pendingSeen;
 
     @Inject
     WelcomeDispatcher(UserStore store, ReplicaLease lease, NotificatorClient notificator, OutboxConfig config,
-            Vertx vertx) {
+            Vertx vertx, MeterRegistry meters) {
+        Gauge.builder("users.outbox.pending", this, dispatcher -> dispatcher.pendingSeen)
+                .description("welcome emails waiting in the outbox (all replicas), as of this replica's last poll")
+                .register(meters);
         this.store = store;
         this.lease = lease;
         this.notificator = notificator;
@@ -106,6 +113,7 @@ public class WelcomeDispatcher {
                 .onTermination().invoke(() -> polling = false)
                 .subscribe().with(pending -> {
                     pollFailureReported = false;
+                    pendingSeen = pending.size();
                     Instant now = Instant.now();
                     List<PendingWelcome> due = pending.stream()
                             .filter(entry -> !entry.nextAttemptAt().isAfter(now))

@@ -24,6 +24,7 @@ import dev.microkit.users.etcd.LastEtcdFailure;
 import dev.microkit.testing.etcd.EtcdCluster;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.etcd.jetcd.options.PutOption;
 import io.smallrye.stork.api.ServiceInstance;
 
@@ -41,8 +42,7 @@ class EtcdServiceDiscoveryTest {
         etcd = EtcdCluster.start(1);
         discoveryClient = Client.builder().endpoints(etcd.endpoints().split(",")).build();
         discovery = new EtcdServiceDiscovery("notificator", "/services/", discoveryClient, new LastEtcdFailure(),
-                new ObjectMapper(),
-                Duration.ofSeconds(2));
+                new ObjectMapper(), Duration.ofSeconds(2), new SimpleMeterRegistry());
     }
 
     @AfterEach
@@ -193,8 +193,7 @@ class EtcdServiceDiscoveryTest {
         etcd = EtcdCluster.start(3);
         discoveryClient = Client.builder().endpoints(etcd.member(0).clientUrl()).build();
         discovery = new EtcdServiceDiscovery("notificator", "/services/", discoveryClient, new LastEtcdFailure(),
-                new ObjectMapper(),
-                Duration.ofSeconds(2));
+                new ObjectMapper(), Duration.ofSeconds(2), new SimpleMeterRegistry());
         Client others = Client.builder().endpoints(etcd.member(1).clientUrl(), etcd.member(2).clientUrl()).build();
         try {
             others.getKVClient().put(bytes("/services/notificator/a"), bytes(naming("10.0.0.1:8082")))

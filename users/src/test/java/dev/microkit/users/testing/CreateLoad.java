@@ -25,11 +25,11 @@ public final class CreateLoad implements AutoCloseable {
 
     /** What a load saw: every answer other than a 201 that carries a notificationId is counted as failed. */
     public record Result(long requests, long failures, Map<String, Long> failuresByKind, long p99Millis,
-            List<Outcome> outcomes) {
+            double perSecond, List<Outcome> outcomes) {
         @Override
         public String toString() {
             return requests + " requests, " + failures + " not answered 201 with a notificationId " + failuresByKind
-                    + ", p99 " + p99Millis + " ms";
+                    + ", p99 " + p99Millis + " ms, " + Math.round(perSecond) + " req/s";
         }
     }
 
@@ -125,8 +125,9 @@ public final class CreateLoad implements AutoCloseable {
         synchronized (outcomes) {
             all = List.copyOf(outcomes);
         }
+        double seconds = (System.nanoTime() - startedNanos) / 1e9;
         return new Result(requests.get(), failures.values().stream().mapToLong(Long::longValue).sum(),
-                Map.copyOf(failures), p99(all), all);
+                Map.copyOf(failures), p99(all), requests.get() / seconds, all);
     }
 
     @Override

@@ -1,0 +1,194 @@
+package dev.microkit.users;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.microkit.testing.FreePorts;
+import dev.microkit.testing.etcd.EtcdCluster;
+import dev.microkit.testing.etcd.EtcdTestResource;
+import dev.microkit.testing.etcd.InjectEtcd;
+import dev.microkit.testing.process.AppProcess;
+import dev.microkit.users.testing.Notificators;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Metrics and traces after real calls: users here (spans kept in memory), a real notificator process logging JSON.
+ * {@code /q/metrics} of both services must show the series operators need, moved by the calls; one {@code /create}
+ * must be one trace, from users' HTTP span through its gRPC client span into notificator, whose log line carries
+ * the same trace id.
+ */
+@QuarkusTest
+@WithTestResource(EtcdTestResource.class)
+class ObservabilityTest {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static AppProcess notificator;
+    private static int notificatorPort;
+
+    @InjectEtcd
+    EtcdCluster etcd;
+
+    @Inject
+    InMemorySpanExporter spans;
+
+    @BeforeEach
+    void startNotificator() {
+        if (notificator == null) {
+            notificatorPort = FreePorts.next();
+            notificator = AppProcess.start("notificator-json-logs-" + notificatorPort, Notificators.JAR, Map.of(
+                    "ETCD_ENDPOINTS", etcd.endpoints(),
+                    "QUARKUS_HTTP_PORT", String.valueOf(notificatorPort),
+                    "REGISTRATION_ADVERTISED_HOST", "127.0.0.1",
+                    "QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true"));
+            Notificators.awaitRegistered(etcd, notificatorPort);
+        }
+    }
+
+    @AfterAll
+    static void stopNotificator() {
+        if (notificator != null) {
+            notificator.close();
+        }
+    }
+
+    private static String create() {
+        return given().body("{\"email\": \"o" + UUID.randomUUID() + "@example.com\"}").post("/create").then()
+                .statusCode(201).extract().path("notificationId");
+    }
+
+    @Test
+    void metricsOfBothServicesMoveWithRealCalls() throws Exception {
+        create(); // every series exists from here on
+        String users = given().get("/q/metrics").asString();
+        String notificatorMetrics = scrape(notificatorPort);
+        String instance = "127.0.0.1:" + notificatorPort;
+
+        for (int i = 0; i < 3; i++) {
+            create();
+        }
+        String usersAfter = given().get("/q/metrics").asString();
+        String notificatorAfter = scrape(notificatorPort);
+
+        assertMoved(users, usersAfter, "http_server_requests_seconds_count{method=\"POST\",outcome=\"SUCCESS\","
+                + "status=\"201\",uri=\"/create\"}", 3);
+        assertMoved(users, usersAfter, "users_created_total{welcome=\"sent\"}", 3);
+        assertMoved(users, usersAfter, "notificator_client_calls_total{instance=\"" + instance
+                + "\",outcome=\"ok\"}", 3);
+        assertMoved(users, usersAfter, "grpc_client_processing_duration_seconds_count{method=\"SendEmail\","
+                + "methodType=\"UNARY\",service=\"pb.Notificator\",statusCode=\"OK\"}", 3);
+        assertTrue(value(usersAfter, "stork_etcd_instances{service=\"notificator\"}").orElse(0.0) >= 1,
+                "known instances");
+        assertTrue(value(usersAfter, "stork_etcd_watch_resyncs_total{service=\"notificator\"}").isPresent());
+        assertTrue(value(usersAfter, "notificator_client_retries_total").isPresent());
+        assertTrue(value(usersAfter, "users_outbox_pending").isPresent());
+
+        assertMoved(notificatorMetrics, notificatorAfter, "notificator_emails_total{result=\"sent\"}", 3);
+        assertMoved(notificatorMetrics, notificatorAfter, "grpc_server_processing_duration_seconds_count{"
+                + "method=\"SendEmail\",methodType=\"UNARY\",service=\"pb.Notificator\",statusCode=\"OK\"}", 3);
+        assertEquals(Optional.of(1.0), value(notificatorAfter, "notificator_registration_registered"));
+        assertEquals(Optional.of(0.0), value(notificatorAfter, "notificator_registration_reregistrations_total"));
+    }
+
+    @Test
+    void oneCreateIsOneTraceAcrossBothServices() {
+        spans.reset();
+        String notificationId = create();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> server(spans.getFinishedSpanItems()).isPresent()
+                && client(spans.getFinishedSpanItems()).isPresent());
+        List<SpanData> finished = spans.getFinishedSpanItems();
+        SpanData http = server(finished).orElseThrow();
+        SpanData grpc = client(finished).orElseThrow();
+        assertEquals(http.getTraceId(), grpc.getTraceId(), "the gRPC call is part of the /create trace");
+        assertTrue(isDescendant(grpc, http, finished), "the gRPC client span is under the HTTP span");
+
+        JsonNode line = await().atMost(Duration.ofSeconds(10)).until(() -> sentLine(notificationId),
+                Optional::isPresent).orElseThrow();
+        assertEquals(http.getTraceId(), line.path("mdc").path("traceId").asText(),
+                "notificator's log line of this email carries users' trace id: " + line);
+        System.out.printf("[tracing] /create trace %s: users %s -> %s, notificator logged it%n", http.getTraceId(),
+                http.getName(), grpc.getName());
+    }
+
+    private static Optional<SpanData> server(List<SpanData> spans) {
+        return spans.stream().filter(s -> s.getKind() == SpanKind.SERVER && s.getName().contains("/create"))
+                .findFirst();
+    }
+
+    private static Optional<SpanData> client(List<SpanData> spans) {
+        return spans.stream().filter(s -> s.getKind() == SpanKind.CLIENT && s.getName().contains("SendEmail"))
+                .findFirst();
+    }
+
+    private static boolean isDescendant(SpanData child, SpanData ancestor, List<SpanData> spans) {
+        String parent = child.getParentSpanId();
+        for (int depth = 0; depth < 10; depth++) {
+            if (parent.equals(ancestor.getSpanId())) {
+                return true;
+            }
+            String current = parent;
+            Optional<SpanData> next = spans.stream().filter(s -> s.getSpanId().equals(current)).findFirst();
+            if (next.isEmpty()) {
+                return false;
+            }
+            parent = next.get().getParentSpanId();
+        }
+        return false;
+    }
+
+    /** notificator's JSON log line about this email. */
+    private static Optional<JsonNode> sentLine(String notificationId) {
+        return notificator.log().lines().filter(line -> line.startsWith("{")).map(line -> {
+            try {
+                return JSON.readTree(line);
+            } catch (Exception e) {
+                return null;
+            }
+        }).filter(node -> node != null && node.path("message").asText().startsWith("Sent email " + notificationId))
+                .findFirst();
+    }
+
+    private static String scrape(int port) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static void assertMoved(String before, String after, String series, double by) {
+        double was = value(before, series).orElse(0.0);
+        double is = value(after, series).orElseThrow(() -> new AssertionError("no series " + series + "\n" + after));
+        assertTrue(is - was >= by, series + " moved from " + was + " to " + is + ", expected +" + by);
+    }
+
+    private static Optional<Double> value(String metrics, String series) {
+        Matcher line = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)", Pattern.MULTILINE).matcher(metrics);
+        return line.find() ? Optional.of(Double.parseDouble(line.group(1))) : Optional.empty();
+    }
+}
