@@ -151,6 +151,14 @@ report() {
     echo "| scenario | throughput (per second) | p99 (ms) |"
     echo "|---|---:|---:|"
     tail -n +2 "$csv" | awk -F, '{printf "| %s | %s | %s |\n", $1, $2, ($3 == "" ? "-" : $3)}'
+    echo
+    tail -n +2 "$csv" | awk -F, '
+      /^P1 .*etcd/ {p1a=$2} /^P1 .*static/ {p1b=$2} /^P1b .*plain/ {cpa=$2} /^P1b .*Stork/ {cpb=$2}
+      END {
+        if (p1a && p1b) printf "P1: etcd discovery / static list = %.3f. ", p1a / p1b
+        if (cpa && cpb) printf "P1b: Stork client / plain channel = %.3f.", cpb / cpa
+        print ""
+      }'
   } > "$results/benchmark.md"
   if command -v gnuplot >/dev/null; then
     gnuplot -e "data='$results/benchmark.csv'; out='$results/benchmark.png'; heading='$title'" deploy/bench/chart.gp

@@ -49,7 +49,9 @@ public class NotificatorChannels {
     private final int connectTimeoutMillis;
     /**
      * Quarkus' own gRPC client instrumentation (OpenTelemetry tracing, Micrometer metrics), which it installs on the
-     * gRPC clients it creates: these channels are made here, so it is added here. Either may be absent.
+     * gRPC clients it creates: these channels are made here, so it is added here. Either may be absent. Measured with
+     * P1b (Stork client / plain channel, 2026-11-24): 0.89-0.90 with neither, 0.84-0.86 with tracing (sampler ratio
+     * 0), 0.80-0.84 with both: tracing costs about 6% of the client path, the metrics 1-3%.
      */
     private final List<ClientInterceptor> instrumentation;
     /** Built at startup, so that a wrong {@code notificator.tls.ca-file} stops the start, not a call. */
