@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,8 +32,17 @@ import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.etcd.EtcdTestResource;
 import dev.microkit.testing.etcd.InjectEtcd;
 import dev.microkit.testing.process.AppProcess;
+import dev.microkit.users.notify.NotificatorClient;
 import dev.microkit.users.testing.Notificators;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.quarkus.test.common.WithTestResource;
@@ -50,6 +60,7 @@ class ObservabilityTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Random RANDOM = new Random();
     private static AppProcess notificator;
     private static int notificatorPort;
 
@@ -58,6 +69,9 @@ class ObservabilityTest {
 
     @Inject
     InMemorySpanExporter spans;
+
+    @Inject
+    NotificatorClient client;
 
     @BeforeEach
     void startNotificator() {
@@ -100,10 +114,10 @@ class ObservabilityTest {
         assertMoved(users, usersAfter, "http_server_requests_seconds_count{method=\"POST\",outcome=\"SUCCESS\","
                 + "status=\"201\",uri=\"/create\"}", 3);
         assertMoved(users, usersAfter, "users_created_total{welcome=\"sent\"}", 3);
-        assertMoved(users, usersAfter, "notificator_client_calls_total{instance=\"" + instance
+        assertMoved(users, usersAfter, "notificator_client_calls_seconds_count{instance=\"" + instance
                 + "\",outcome=\"ok\"}", 3);
-        assertMoved(users, usersAfter, "grpc_client_processing_duration_seconds_count{method=\"SendEmail\","
-                + "methodType=\"UNARY\",service=\"pb.Notificator\",statusCode=\"OK\"}", 3);
+        assertTrue(value(usersAfter, "notificator_client_calls_seconds_sum{instance=\"" + instance
+                + "\",outcome=\"ok\"}").orElse(0.0) > 0, "time of the calls");
         assertTrue(value(usersAfter, "stork_etcd_instances{service=\"notificator\"}").orElse(0.0) >= 1,
                 "known instances");
         assertTrue(value(usersAfter, "stork_etcd_watch_resyncs_total{service=\"notificator\"}").isPresent());
@@ -136,6 +150,22 @@ class ObservabilityTest {
                 "notificator's log line of this email carries users' trace id: " + line);
         System.out.printf("[tracing] /create trace %s: users %s -> %s, notificator logged it%n", http.getTraceId(),
                 http.getName(), grpc.getName());
+    }
+
+    @Test
+    void anUnsampledTraceStillReachesNotificatorsLogs() {
+        // the default in production: sampler ratio 0, no span recorded, the trace id passed on all the same
+        SpanContext unsampled = SpanContext.create(TraceId.fromLongs(RANDOM.nextLong(), RANDOM.nextLong() | 1),
+                SpanId.fromLong(RANDOM.nextLong() | 1), TraceFlags.getDefault(), TraceState.getDefault());
+        String notificationId;
+        try (Scope scope = Context.root().with(Span.wrap(unsampled)).makeCurrent()) {
+            notificationId = client.sendEmail("unsampled@example.com", "Hi!", UUID.randomUUID().toString()).await()
+                    .atMost(Duration.ofSeconds(5));
+        }
+
+        JsonNode line = await().atMost(Duration.ofSeconds(10)).until(() -> sentLine(notificationId),
+                Optional::isPresent).orElseThrow();
+        assertEquals(unsampled.getTraceId(), line.path("mdc").path("traceId").asText(), line.toString());
     }
 
     private static Optional<SpanData> server(List<SpanData> spans) {

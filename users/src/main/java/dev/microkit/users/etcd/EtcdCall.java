@@ -34,12 +34,21 @@ public final class EtcdCall {
      * own threads: what follows runs where it was started, with that request's trace and log context.
      */
     public static <T> Uni<T> within(Duration timeout, Supplier<CompletableFuture<T>> request) {
-        return Uni.createFrom().deferred(() -> {
+        return backOnCaller(Uni.createFrom().deferred(() -> {
             long deadline = System.nanoTime() + timeout.toNanos();
-            Uni<T> answer = Uni.createFrom().completionStage(() -> request.get().orTimeout(
+            return Uni.createFrom().completionStage(() -> request.get().orTimeout(
                     Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS))
                     .onFailure(failure -> refused(failure) && deadline - System.nanoTime() > FIRST_BACKOFF.toNanos())
                     .retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely();
+        }));
+    }
+
+    /**
+     * {@code answer}, delivered on the Vert.x context of whoever subscribes (when there is one) rather than on the
+     * jetcd thread that completed it: code that follows (a gRPC call, a log line) keeps that request's trace.
+     */
+    public static <T> Uni<T> backOnCaller(Uni<T> answer) {
+        return Uni.createFrom().deferred(() -> {
             Context caller = Vertx.currentContext();
             return caller == null ? answer : answer.emitOn(task -> caller.runOnContext(ignored -> task.run()));
         });

@@ -25,7 +25,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.quarkus.micrometer.runtime.binder.grpc.GrpcMetricsClientInterceptor;
-import io.quarkus.opentelemetry.runtime.tracing.instrumentation.grpc.GrpcTracingClientInterceptor;
 import io.quarkus.runtime.Startup;
 import io.smallrye.stork.api.ServiceInstance;
 import io.vertx.core.Vertx;
@@ -48,10 +47,9 @@ public class NotificatorChannels {
     private final NotificatorConfig.Tls tls;
     private final int connectTimeoutMillis;
     /**
-     * Quarkus' own gRPC client instrumentation (OpenTelemetry tracing, Micrometer metrics), which it installs on the
-     * gRPC clients it creates: these channels are made here, so it is added here. Either may be absent. Measured with
-     * P1b (Stork client / plain channel, 2026-11-24): 0.89-0.90 with neither, 0.84-0.86 with tracing (sampler ratio
-     * 0), 0.80-0.84 with both: tracing costs about 6% of the client path, the metrics 1-3%.
+     * Tracing ({@link CallTracing}); and Quarkus' Micrometer gRPC client interceptor, only if it is turned back on
+     * ({@code quarkus.micrometer.binder.grpc-client.enabled}, off here: {@link NotificatorCallMetrics} measures the
+     * calls for less).
      */
     private final List<ClientInterceptor> instrumentation;
     /** Built at startup, so that a wrong {@code notificator.tls.ca-file} stops the start, not a call. */
@@ -60,12 +58,12 @@ public class NotificatorChannels {
     private final Map<Long, ManagedChannel> channels = new ConcurrentHashMap<>();
 
     @Inject
-    NotificatorChannels(Vertx vertx, NotificatorConfig config, Instance<GrpcTracingClientInterceptor> tracing,
+    NotificatorChannels(Vertx vertx, NotificatorConfig config, CallTracing tracing,
             Instance<GrpcMetricsClientInterceptor> metrics) {
         this.vertx = vertx;
         List<ClientInterceptor> interceptors = new ArrayList<>();
         metrics.forEach(interceptors::add);
-        tracing.forEach(interceptors::add); // added last, called first: the span covers the metrics' work
+        interceptors.addAll(tracing.interceptors()); // added last, called first: the span covers the metrics' work
         this.instrumentation = List.copyOf(interceptors);
         this.tls = config.tls();
         this.connectTimeoutMillis = (int) Math.max(1, config.connectTimeout().toMillis());

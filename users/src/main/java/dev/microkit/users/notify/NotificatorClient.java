@@ -158,6 +158,7 @@ public class NotificatorClient {
     }
 
     private Uni<String> send(ServiceInstance instance, Call call) {
+        long started = System.nanoTime();
         return MutinyNotificatorGrpc.newMutinyStub(channels.forInstance(instance)).withDeadline(call.deadline)
                 .sendEmail(call.request)
                 .onItemOrFailure().invoke((reply, failure) -> {
@@ -165,7 +166,7 @@ public class NotificatorClient {
                         instance.recordReply();
                     }
                     instance.recordEnd(failure);
-                    metrics.ended(instance, failure == null);
+                    metrics.ended(instance, failure == null, System.nanoTime() - started);
                     if (failure != null) {
                         LOG.debugf("SendEmail on %s:%d failed: %s", instance.getHost(), instance.getPort(), failure);
                         if (isRetryable(failure)) {
