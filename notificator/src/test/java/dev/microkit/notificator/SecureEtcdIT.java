@@ -1,15 +1,12 @@
 package dev.microkit.notificator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -18,12 +15,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.microkit.testing.FreePorts;
 import dev.microkit.testing.Readiness;
 import dev.microkit.testing.etcd.EtcdCluster;
+import dev.microkit.testing.etcd.WrongEtcdSetting;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.testing.tls.TestCertificates;
 
@@ -36,7 +33,6 @@ import dev.microkit.testing.tls.TestCertificates;
 class SecureEtcdIT {
 
     private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
-    private static final String WRONG_PASSWORD = "wrong-" + System.nanoTime();
 
     private static TestCertificates certs;
     private static EtcdCluster etcd;
@@ -76,34 +72,28 @@ class SecureEtcdIT {
             notificator.terminate();
             notificator.awaitExit(Duration.ofSeconds(15));
             assertTrue(etcd.get(key).isEmpty(), "deregistered (lease revoked with the same credentials)");
-            assertNoSecrets(notificator.log() + health);
+            etcd.assertNoSecretsIn(notificator.log() + health);
         }
     }
 
-    static Stream<Arguments> wrongSettings() {
-        return Stream.of(
-                Arguments.of("wrong password", (Consumer<Map<String, String>>) p -> p.put("etcd.password",
-                        WRONG_PASSWORD), "wrong etcd.username or etcd.password"),
-                Arguments.of("no credentials", (Consumer<Map<String, String>>) p -> {
+    static Stream<WrongEtcdSetting> wrongSettings() {
+        return Stream.concat(WrongEtcdSetting.against(etcd).stream(), Stream.of(
+                // without a user name etcd takes the client certificate's common name, which has no role
+                new WrongEtcdSetting("no credentials", p -> {
                     p.remove("etcd.username");
                     p.remove("etcd.password");
-                }, "permission denied"), // etcd took the user from the client certificate's common name
-                Arguments.of("unknown CA", (Consumer<Map<String, String>>) p -> p.put("etcd.tls.ca-file",
-                        certs.otherCa().toString()), "not signed by a CA in etcd.tls.ca-file"),
-                Arguments.of("no client certificate", (Consumer<Map<String, String>>) p -> {
-                    p.remove("etcd.tls.cert-file");
-                    p.remove("etcd.tls.key-file");
-                }, "etcd refused this client's certificate"),
-                Arguments.of("prefix outside the role", (Consumer<Map<String, String>>) p -> p.put(
-                        "registration.prefix", "/elsewhere/"), "lacks read/write permission"));
+                }, "permission denied"),
+                new WrongEtcdSetting("prefix outside the role", p -> p.put("registration.prefix", "/elsewhere/"),
+                        "lacks read/write permission")));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("wrongSettings")
-    void aWrongSettingMakesReadinessDownWithAMessageThatNamesIt(String name, Consumer<Map<String, String>> change,
-            String expected) throws Exception {
+    void aWrongSettingMakesReadinessDownWithAMessageThatNamesIt(WrongEtcdSetting wrong) throws Exception {
+        String name = wrong.name();
+        String expected = wrong.reason();
         int port = FreePorts.next();
-        try (AppProcess notificator = start(name.replace(' ', '-'), port, change)) {
+        try (AppProcess notificator = start(name.replace(' ', '-'), port, wrong.change())) {
             long started = System.nanoTime();
             String body = Readiness.await(port, notificator, b -> b.contains(expected), Duration.ofSeconds(20));
             System.out.printf("[secure etcd] %s: readiness DOWN with the reason %d ms after the first answer%n", name,
@@ -112,7 +102,7 @@ class SecureEtcdIT {
             assertEquals(503, Readiness.get(port).statusCode());
             assertTrue(notificator.log().contains(expected), "the log says why:\n" + notificator.logTail());
             assertTrue(etcd.get("/services/notificator/127.0.0.1:" + port).isEmpty());
-            assertNoSecrets(notificator.log() + body);
+            etcd.assertNoSecretsIn(notificator.log() + body);
         }
     }
 
@@ -125,18 +115,10 @@ class SecureEtcdIT {
             String log = notificator.log();
             assertTrue(log.contains("\"EC PRIVATE KEY\" (PKCS#1/SEC1)") && log.contains("openssl pkcs8 -topk8 -nocrypt"),
                     log);
-            assertNoSecrets(log);
+            etcd.assertNoSecretsIn(log);
         }
     }
 
-    private static void assertNoSecrets(String text) {
-        List<String> secrets = new ArrayList<>(certs.keyMaterial());
-        secrets.add(etcd.appPassword());
-        secrets.add(WRONG_PASSWORD);
-        for (String secret : secrets) {
-            assertFalse(text.contains(secret), "a secret shows: " + secret.substring(0, 6) + "...");
-        }
-    }
 
 
 }

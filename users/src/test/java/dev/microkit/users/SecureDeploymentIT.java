@@ -1,7 +1,6 @@
 package dev.microkit.users;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,9 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -23,12 +20,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.microkit.testing.FreePorts;
 import dev.microkit.testing.Readiness;
 import dev.microkit.testing.etcd.EtcdCluster;
+import dev.microkit.testing.etcd.WrongEtcdSetting;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.testing.tls.TestCertificates;
 import dev.microkit.users.testing.Notificators;
@@ -44,7 +41,6 @@ class SecureDeploymentIT {
 
     private static final Path USERS_JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final String WRONG_PASSWORD = "wrong-" + System.nanoTime();
 
     private static TestCertificates certs;
     private static EtcdCluster etcd;
@@ -98,7 +94,7 @@ class SecureDeploymentIT {
             HttpResponse<String> created = post(port, "{\"email\": \"tls@example.com\"}");
             assertEquals(201, created.statusCode(), created.body());
             assertTrue(created.body().contains("\"notificationId\""), "sent at once, over TLS: " + created.body());
-            assertNoSecrets(users.log() + notificator.log() + created.body() + Readiness.get(port).body());
+            etcd.assertNoSecretsIn(users.log() + notificator.log() + created.body() + Readiness.get(port).body());
         }
     }
 
@@ -113,28 +109,21 @@ class SecureDeploymentIT {
             assertTrue(created.body().contains("\"notification\":\"pending\""), created.body());
             String log = users.log();
             assertTrue(log.contains("TLS to notificator failed"), log);
-            assertNoSecrets(log + created.body());
+            etcd.assertNoSecretsIn(log + created.body());
         }
     }
 
-    static Stream<Arguments> wrongEtcdSettings() {
-        return Stream.of(
-                Arguments.of("wrong password", (Consumer<Map<String, String>>) p -> p.put("etcd.password",
-                        WRONG_PASSWORD), "wrong etcd.username or etcd.password"),
-                Arguments.of("unknown CA", (Consumer<Map<String, String>>) p -> p.put("etcd.tls.ca-file",
-                        certs.otherCa().toString()), "not signed by a CA in etcd.tls.ca-file"),
-                Arguments.of("no client certificate", (Consumer<Map<String, String>>) p -> {
-                    p.remove("etcd.tls.cert-file");
-                    p.remove("etcd.tls.key-file");
-                }, "etcd refused this client's certificate"));
+    static Stream<WrongEtcdSetting> wrongEtcdSettings() {
+        return WrongEtcdSetting.against(etcd).stream();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("wrongEtcdSettings")
-    void aWrongEtcdSettingMakesReadinessDownWithTheReason(String name, Consumer<Map<String, String>> change,
-            String expected) throws Exception {
+    void aWrongEtcdSettingMakesReadinessDownWithTheReason(WrongEtcdSetting wrong) throws Exception {
+        String name = wrong.name();
+        String expected = wrong.reason();
         int port = FreePorts.next();
-        try (AppProcess users = startUsers(name.replace(' ', '-'), port, change)) {
+        try (AppProcess users = startUsers(name.replace(' ', '-'), port, wrong.change())) {
             long started = System.nanoTime();
             String body = Readiness.await(port, users, b -> b.contains(expected), Duration.ofSeconds(20));
             System.out.printf("[secure users] %s: readiness DOWN with the reason %d ms after the first answer%n", name,
@@ -143,7 +132,7 @@ class SecureDeploymentIT {
             HttpResponse<String> refused = post(port, "{\"email\": \"refused@example.com\"}");
             assertEquals(503, refused.statusCode(), refused.body());
             assertTrue(refused.body().startsWith("{\"error\":"), refused.body());
-            assertNoSecrets(users.log() + body + refused.body());
+            etcd.assertNoSecretsIn(users.log() + body + refused.body());
         }
     }
 
@@ -154,18 +143,10 @@ class SecureDeploymentIT {
             int exit = users.awaitExit(Duration.ofSeconds(30));
             assertTrue(exit != 0, "exit code " + exit);
             assertTrue(users.log().contains("openssl pkcs8 -topk8 -nocrypt"), users.logTail());
-            assertNoSecrets(users.log());
+            etcd.assertNoSecretsIn(users.log());
         }
     }
 
-    private static void assertNoSecrets(String text) {
-        List<String> secrets = new ArrayList<>(certs.keyMaterial());
-        secrets.add(etcd.appPassword());
-        secrets.add(WRONG_PASSWORD);
-        for (String secret : secrets) {
-            assertFalse(text.contains(secret), "a secret shows: " + secret.substring(0, 6) + "...");
-        }
-    }
 
     private static HttpResponse<String> post(int port, String body) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/create"))

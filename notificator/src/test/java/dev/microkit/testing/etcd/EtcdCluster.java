@@ -51,6 +51,7 @@ public final class EtcdCluster implements AutoCloseable {
     private final TestCertificates tls;
     private final String rootPassword = "root-" + UUID.randomUUID();
     private final String appPassword = "app-" + UUID.randomUUID();
+    private final String wrongPassword = "wrong-" + UUID.randomUUID();
     private boolean authEnabled;
     private Client client;
 
@@ -141,6 +142,25 @@ public final class EtcdCluster implements AutoCloseable {
     /** The password of {@link #APP_USER}. */
     public String appPassword() {
         return appPassword;
+    }
+
+    /** A password that is not {@link #APP_USER}'s, for tests of a wrong one (and a secret all the same). */
+    public String wrongPassword() {
+        return wrongPassword;
+    }
+
+    /**
+     * Fails if {@code text} (a log, a health answer, an error body) shows a password of this cluster or a line of
+     * its certificates' private keys.
+     */
+    public void assertNoSecretsIn(String text) {
+        List<String> secrets = new ArrayList<>(List.of(rootPassword, appPassword, wrongPassword));
+        certificates().ifPresent(certs -> secrets.addAll(certs.keyMaterial()));
+        for (String secret : secrets) {
+            if (text.contains(secret)) {
+                throw new AssertionError("a secret shows: " + secret.substring(0, 6) + "...");
+            }
+        }
     }
 
     /** The certificates of a secure cluster. */
