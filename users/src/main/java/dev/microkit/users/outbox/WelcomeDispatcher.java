@@ -39,6 +39,8 @@ public class WelcomeDispatcher {
 
     private static final Logger LOG = Logger.getLogger(WelcomeDispatcher.class);
     static final String WELCOME = "Hi! Thank you for registration...";
+    /** Outbox entries read per poll (a few hundred bytes each). */
+    public static final int PAGE = 512;
 
     private final UserStore store;
     private final ReplicaLease lease;
@@ -56,8 +58,10 @@ public class WelcomeDispatcher {
     /** Welcome emails fail to send: reported once, until one is sent again. */
     private final AtomicBoolean sendFailing = new AtomicBoolean();
     private long timer = -1;
-    /** Outbox entries as of the last poll, for the gauge {@code users_outbox_pending}. */
-    private volatile int pendingSeen;
+    /** Outbox entries as of the last poll from the start, for the gauge {@code users_outbox_pending}. */
+    private volatile long pendingSeen;
+    /** Where the next poll reads the outbox from: after this key, or from the start when null. */
+    private volatile String cursor;
 
     @Inject
     WelcomeDispatcher(UserStore store, ReplicaLease lease, NotificatorClient notificator, OutboxConfig config,
@@ -109,19 +113,26 @@ public class WelcomeDispatcher {
             return;
         }
         polling = true;
-        store.pending()
+        String after = cursor;
+        store.pending(after, PAGE)
                 .onTermination().invoke(() -> polling = false)
-                .subscribe().with(pending -> {
+                .subscribe().with(page -> {
                     pollFailureReported = false;
-                    pendingSeen = pending.size();
+                    if (after == null) {
+                        pendingSeen = page.count();
+                    }
+                    cursor = page.more() ? page.lastKey() : null;
                     Instant now = Instant.now();
-                    List<PendingWelcome> due = pending.stream()
+                    List<PendingWelcome> due = page.entries().stream()
                             .filter(entry -> !entry.nextAttemptAt().isAfter(now))
                             .filter(entry -> !inFlight.contains(entry.userId()))
                             .toList();
                     int room = Math.max(0, config.maxInFlight() - dispatching.get());
-                    backlog = due.size() > room;
+                    backlog = due.size() > room || page.more();
                     due.stream().limit(room).forEach(this::claimAndSend);
+                    if (due.isEmpty() && page.more()) {
+                        vertx.runOnContext(nothing -> poll()); // nothing due here: look at the next page now
+                    }
                 }, failure -> {
                     if (!pollFailureReported) {
                         LOG.warnf("Cannot look for pending welcome emails: %s",

@@ -60,6 +60,8 @@ public class UserStore {
     static final String BY_EMAIL = "/users/by-email/";
     static final String OUTBOX = "/users/outbox/";
     static final String CLAIMS = "/users/outbox-claims/";
+    /** The end of the outbox's key range: {@link #OUTBOX} with its last byte incremented. */
+    private static final String OUTBOX_END = "/users/outbox0";
 
     private final Client etcd;
     private final ObjectMapper json;
@@ -141,12 +143,30 @@ public class UserStore {
                 .replaceWithVoid();
     }
 
-    /** The pending welcome emails, in key order. */
-    public Uni<List<PendingWelcome>> pending() {
-        return call("list pending welcome emails", () -> etcd.getKVClient().get(bytes(OUTBOX),
-                GetOption.builder().isPrefix(true).build()))
-                .map(response -> response.getKvs().stream().map(this::pendingOrNull)
-                        .filter(entry -> entry != null).toList());
+    /**
+     * Up to {@code limit} pending welcome emails after the outbox key {@code after} (null: from the start), in key
+     * order. A page, not the whole outbox: a listing is one gRPC message, which jetcd caps at 4 MiB (about 17,000
+     * entries; a 30 s notificator outage under load made more, and the outbox could no longer be read at all).
+     */
+    public Uni<PendingPage> pending(String after, int limit) {
+        ByteSequence from = bytes(after == null ? OUTBOX : after + "\0");
+        return call("list pending welcome emails", () -> etcd.getKVClient().get(from,
+                GetOption.builder().withRange(bytes(OUTBOX_END)).withLimit(limit).build()))
+                .map(response -> {
+                    List<KeyValue> kvs = response.getKvs();
+                    String last = kvs.isEmpty() ? null : kvs.get(kvs.size() - 1).getKey().toString(UTF_8);
+                    return new PendingPage(kvs.stream().map(this::pendingOrNull).filter(entry -> entry != null)
+                            .toList(), last, response.isMore(), response.getCount());
+                });
+    }
+
+    /**
+     * @param entries the readable entries of the page
+     * @param lastKey the page's last key, where the next page starts after; null when the page is empty
+     * @param more    whether keys follow the page
+     * @param count   how many keys the range held, from the page's start to the end of the outbox
+     */
+    public record PendingPage(List<PendingWelcome> entries, String lastKey, boolean more, long count) {
     }
 
     /**
