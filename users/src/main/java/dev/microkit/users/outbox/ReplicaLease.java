@@ -68,7 +68,10 @@ public class ReplicaLease {
                             timeout, EtcdErrors.describe(failure, lastFailure)))
                     .memoize().indefinitely();
         }
-        return current;
+        // The memoized answer would otherwise reach every later caller on the Vert.x context of the request that
+        // asked first: with its trace (found by ObservabilityTest run after HostileRegistryTest: every later gRPC
+        // call was a child of one old request).
+        return EtcdCall.backOnCaller(current);
     }
 
     /** jetcd is not called while this object's lock is held: jetcd calls back into it. */
