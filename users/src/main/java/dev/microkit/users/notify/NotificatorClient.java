@@ -13,6 +13,7 @@ import javax.net.ssl.SSLException;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
@@ -23,6 +24,7 @@ import dev.microkit.proto.SendEmailRequest;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.stork.Stork;
 import io.smallrye.stork.api.NoServiceInstanceFoundException;
@@ -207,15 +209,23 @@ public class NotificatorClient {
         };
     }
 
-    /** Stork is set up at startup; the service (and the sweep of vanished instances' channels) on first use. */
+    /**
+     * The sweep of vanished instances' channels starts at startup, on the main thread: a timer set while serving a
+     * request would run on that request's Vert.x context for ever, and whatever its callbacks complete (Stork
+     * lookups) would go on with that old request's trace.
+     */
+    void startSweeper(@Observes StartupEvent event) {
+        long period = Math.max(10, config.channelSweepPeriod().toMillis());
+        sweeper = vertx.setPeriodic(period, tick -> sweep());
+    }
+
+    /** Stork is set up at startup; the service is looked up on first use. */
     private Service service() {
         Service current = service;
         if (current == null) {
             synchronized (this) {
                 if (service == null) {
                     service = Stork.getInstance().getService(config.serviceName());
-                    long period = Math.max(10, config.channelSweepPeriod().toMillis());
-                    sweeper = vertx.setPeriodic(period, tick -> sweep());
                 }
                 current = service;
             }
@@ -224,6 +234,9 @@ public class NotificatorClient {
     }
 
     private void sweep() {
+        if (service == null) {
+            return; // nothing called yet
+        }
         long now = System.nanoTime();
         failedRecently.values().removeIf(until -> until - now < 0);
         service.getInstances().subscribe().with(listed -> {
