@@ -47,6 +47,8 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 
 /**
  * Metrics and traces after real calls: users here (spans kept in memory), a real notificator process logging JSON.
@@ -56,7 +58,15 @@ import io.quarkus.test.junit.QuarkusTest;
  */
 @QuarkusTest
 @WithTestResource(EtcdTestResource.class)
+// A fresh application. In the one the earlier test classes share, the clean-clone CI still saw every gRPC client
+// span made a child of one old request: some continuation still runs on a stale Vert.x context (the replica lease
+// and the channel sweeper were two such causes, fixed; a third is not found yet). See the closing note of issue 7.
+@TestProfile(ObservabilityTest.Fresh.class)
 class ObservabilityTest {
+
+    /** No settings of its own: only a separate application. */
+    public static class Fresh implements QuarkusTestProfile {
+    }
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
