@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import dev.microkit.testing.FreePorts;
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.process.AppProcess;
+import dev.microkit.testing.process.Artifact;
 import io.etcd.jetcd.KeyValue;
 
 /**
@@ -29,7 +30,7 @@ import io.etcd.jetcd.KeyValue;
  */
 class NotificatorProcessIT {
 
-    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+    private static final Artifact NOTIFICATOR = Artifact.of(Path.of("."));
     private static final Duration TTL = Duration.ofSeconds(3);
 
     private static EtcdCluster etcd;
@@ -51,7 +52,7 @@ class NotificatorProcessIT {
                 "REGISTRATION_ADVERTISED_HOST", "127.0.0.1",
                 "REGISTRATION_TTL", TTL.toSeconds() + "s"));
         env.putAll(extraEnv);
-        return AppProcess.start("notificator-" + port, JAR, env);
+        return AppProcess.start("notificator-" + port, NOTIFICATOR, env);
     }
 
     /** Polls etcd every 10 ms until {@code condition} holds; returns the last read. */

@@ -22,6 +22,7 @@ import dev.microkit.testing.Readiness;
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.etcd.WrongEtcdSetting;
 import dev.microkit.testing.process.AppProcess;
+import dev.microkit.testing.process.Artifact;
 import dev.microkit.testing.tls.TestCertificates;
 
 /**
@@ -32,7 +33,7 @@ import dev.microkit.testing.tls.TestCertificates;
  */
 class SecureEtcdIT {
 
-    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+    private static final Artifact NOTIFICATOR = Artifact.of(Path.of("."));
 
     private static TestCertificates certs;
     private static EtcdCluster etcd;
@@ -56,7 +57,7 @@ class SecureEtcdIT {
         properties.put("registration.advertised-host", "127.0.0.1");
         properties.put("registration.ttl", "3s");
         change.accept(properties);
-        return AppProcess.start("notificator-secure-" + name, JAR, AppProcess.env(properties));
+        return AppProcess.start("notificator-secure-" + name, NOTIFICATOR, AppProcess.env(properties));
     }
 
     @Test

@@ -31,6 +31,7 @@ import dev.microkit.testing.FreePorts;
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.etcd.EtcdMember;
 import dev.microkit.testing.process.AppProcess;
+import dev.microkit.testing.process.Artifact;
 import dev.microkit.users.testing.CreateLoad;
 import dev.microkit.users.testing.Notificators;
 import io.etcd.jetcd.ByteSequence;
@@ -53,7 +54,7 @@ import io.etcd.jetcd.options.GetOption;
 class ChaosIT {
 
     private static final boolean FULL = Boolean.getBoolean("chaos.full");
-    private static final Path USERS_JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+    private static final Artifact USERS = Artifact.of(Path.of("."));
     private static final Duration TTL = Duration.ofSeconds(3);
     private static final int CLIENTS = 4;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -81,7 +82,7 @@ class ChaosIT {
         }
 
         void startUsers() {
-            users = AppProcess.start("chaos-users-" + usersPort + "-" + (++usersStarts), USERS_JAR, Map.of(
+            users = AppProcess.start("chaos-users-" + usersPort + "-" + (++usersStarts), USERS, Map.of(
                     "ETCD_ENDPOINTS", etcd.endpoints(),
                     "QUARKUS_HTTP_PORT", String.valueOf(usersPort),
                     "OUTBOX_POLL_INTERVAL", "300ms",
@@ -284,7 +285,7 @@ class ChaosIT {
     void twoUsersReplicasRacingOnTheSameEmails() throws Exception {
         try (Stack stack = new Stack(1, 2)) {
             int otherPort = FreePorts.next();
-            try (AppProcess other = AppProcess.start("chaos-users-" + otherPort + "-1", USERS_JAR, Map.of(
+            try (AppProcess other = AppProcess.start("chaos-users-" + otherPort + "-1", USERS, Map.of(
                     "ETCD_ENDPOINTS", stack.etcd.endpoints(), "QUARKUS_HTTP_PORT", String.valueOf(otherPort)))) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> other.log().contains("Listening on"));
                 HttpClient http = HttpClient.newHttpClient();

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import dev.microkit.testing.FreePorts;
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.process.AppProcess;
+import dev.microkit.testing.process.Artifact;
 import dev.microkit.users.testing.CreateLoad;
 import dev.microkit.users.testing.Notificators;
 
@@ -27,7 +28,7 @@ import dev.microkit.users.testing.Notificators;
  */
 class DynamicRoutingIT {
 
-    private static final Path USERS_JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+    private static final Artifact USERS = Artifact.of(Path.of("."));
     private static final Duration TTL = Duration.ofSeconds(10);
     private static final int CLIENTS = 8;
 
@@ -41,7 +42,7 @@ class DynamicRoutingIT {
         etcd = EtcdCluster.start(1);
         int port = FreePorts.next();
         usersUri = URI.create("http://127.0.0.1:" + port);
-        users = AppProcess.start("users-" + port, USERS_JAR, Map.of(
+        users = AppProcess.start("users-" + port, USERS, Map.of(
                 "ETCD_ENDPOINTS", etcd.endpoints(),
                 "QUARKUS_HTTP_PORT", String.valueOf(port)));
         await().atMost(Duration.ofSeconds(30)).until(() -> users.log().contains("Listening on"));

@@ -87,7 +87,7 @@ class ObservabilityTest {
     void startNotificator() {
         if (notificator == null) {
             notificatorPort = FreePorts.next();
-            notificator = AppProcess.start("notificator-json-logs-" + notificatorPort, Notificators.JAR, Map.of(
+            notificator = AppProcess.start("notificator-json-logs-" + notificatorPort, Notificators.ARTIFACT, Map.of(
                     "ETCD_ENDPOINTS", etcd.endpoints(),
                     "QUARKUS_HTTP_PORT", String.valueOf(notificatorPort),
                     "REGISTRATION_ADVERTISED_HOST", "127.0.0.1",

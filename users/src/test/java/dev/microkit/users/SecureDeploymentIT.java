@@ -27,6 +27,7 @@ import dev.microkit.testing.Readiness;
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.etcd.WrongEtcdSetting;
 import dev.microkit.testing.process.AppProcess;
+import dev.microkit.testing.process.Artifact;
 import dev.microkit.testing.tls.TestCertificates;
 import dev.microkit.users.testing.Notificators;
 
@@ -39,7 +40,7 @@ import dev.microkit.users.testing.Notificators;
  */
 class SecureDeploymentIT {
 
-    private static final Path USERS_JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+    private static final Artifact USERS = Artifact.of(Path.of("."));
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private static TestCertificates certs;
@@ -59,7 +60,7 @@ class SecureDeploymentIT {
         properties.put("quarkus.tls.key-store.pem.\"0\".cert", certs.serverCert().toString());
         properties.put("quarkus.tls.key-store.pem.\"0\".key", certs.serverKey().toString());
         properties.put("registration.advertised-host", "127.0.0.1");
-        notificator = AppProcess.start("notificator-tls", Notificators.JAR, AppProcess.env(properties));
+        notificator = AppProcess.start("notificator-tls", Notificators.ARTIFACT, AppProcess.env(properties));
         Notificators.awaitRegistered(etcd, notificatorTlsPort);
     }
 
@@ -78,7 +79,7 @@ class SecureDeploymentIT {
         properties.put("quarkus.http.port", String.valueOf(port));
         properties.put("notificator.tls.ca-file", certs.ca().toString());
         change.accept(properties);
-        return AppProcess.start("users-secure-" + name, USERS_JAR, AppProcess.env(properties));
+        return AppProcess.start("users-secure-" + name, USERS, AppProcess.env(properties));
     }
 
     @Test

@@ -10,8 +10,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A packaged Quarkus application ({@code quarkus-run.jar}) run as a child process, as it runs in production: it can
- * be stopped with SIGTERM or killed with SIGKILL. Its output goes to {@code target/process-logs/<name>.log}.
+ * A packaged Quarkus application (its {@link Artifact}: the jar, or the native executable) run as a child process, as
+ * it runs in production: it can be stopped with SIGTERM or killed with SIGKILL. Its output goes to
+ * {@code target/process-logs/<name>.log}.
  */
 public final class AppProcess implements AutoCloseable {
 
@@ -27,19 +28,15 @@ public final class AppProcess implements AutoCloseable {
         this.startedNanos = startedNanos;
     }
 
-    /** Starts {@code java -jar jar} with the current environment plus {@code env}. */
-    public static AppProcess start(String name, Path jar, Map<String, String> env) {
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: package the application first");
-        }
+    /** Starts the artifact with the current environment plus {@code env}. */
+    public static AppProcess start(String name, Artifact artifact, Map<String, String> env) {
         Path log = Path.of("target", "process-logs", name + ".log");
         try {
             Files.createDirectories(log.getParent());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-jar", jar.toString()))
+        ProcessBuilder builder = new ProcessBuilder(artifact.command())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
         builder.environment().putAll(env);

@@ -10,18 +10,19 @@ import java.util.Optional;
 import dev.microkit.testing.FreePorts;
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.process.AppProcess;
+import dev.microkit.testing.process.Artifact;
 
-/** Real notificators for users' tests: the packaged notificator jar of this build, run as child processes. */
+/** Real notificators for users' tests: the notificator artifact of this build (jar or native executable), run as child processes. */
 public final class Notificators {
 
-    public static final Path JAR = Path.of("..", "notificator", "target", "quarkus-app", "quarkus-run.jar");
+    public static final Artifact ARTIFACT = Artifact.of(Path.of("..", "notificator"));
 
     private Notificators() {
     }
 
     /** Starts a notificator on a free port, registering 127.0.0.1:port in {@code etcd}, without waiting. */
     public static AppProcess start(EtcdCluster etcd, int port, Duration ttl) {
-        return AppProcess.start("notificator-" + port, JAR, Map.of(
+        return AppProcess.start("notificator-" + port, ARTIFACT, Map.of(
                 "ETCD_ENDPOINTS", etcd.endpoints(),
                 "QUARKUS_HTTP_PORT", String.valueOf(port),
                 "REGISTRATION_ADVERTISED_HOST", "127.0.0.1",

@@ -1,0 +1,8 @@
+package dev.microkit.notificator;
+
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+
+/** {@link StartWithoutEtcdTest} against the packaged artifact: the jar, or the native executable with {@code -Dnative}. */
+@QuarkusIntegrationTest
+class StartWithoutEtcdIT extends StartWithoutEtcdTest {
+}

@@ -1,0 +1,8 @@
+package dev.microkit.users;
+
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+
+/** {@link WithoutEtcdTest} against the packaged artifact: the jar, or the native executable with {@code -Dnative}. */
+@QuarkusIntegrationTest
+class WithoutEtcdIT extends WithoutEtcdTest {
+}
