@@ -44,7 +44,7 @@ class ComposeFileTest {
         Duration drain = seconds(notificator.at("/environment/QUARKUS_SHUTDOWN_DELAY").asText())
                 .plus(seconds(notificator.at("/environment/QUARKUS_SHUTDOWN_TIMEOUT").asText()));
         assertTrue(grace.compareTo(drain) > 0, "stop grace " + grace + " must exceed " + drain);
-        assertEquals("notificator/src/main/docker/Dockerfile.native-micro",
+        assertEquals("notificator/src/main/docker/Dockerfile.multistage",
                 notificator.at("/build/dockerfile").asText());
     }
 
@@ -54,7 +54,7 @@ class ComposeFileTest {
         assertEquals("8802:8802", users.get("ports").get(0).asText());
         assertEquals("http://etcd:2379", users.at("/environment/ETCD_ENDPOINTS").asText());
         assertEquals("service_healthy", users.at("/depends_on/etcd/condition").asText());
-        assertEquals("users/src/main/docker/Dockerfile.native-micro", users.at("/build/dockerfile").asText());
+        assertEquals("users/src/main/docker/Dockerfile.multistage", users.at("/build/dockerfile").asText());
     }
 
     private static Duration seconds(String value) {

@@ -8,13 +8,16 @@ import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The native Dockerfiles build from sources with Docker alone and run as non-root on the service's port. */
+/**
+ * The Dockerfiles: the multi-stage one builds the native image from sources with Docker alone, the Quarkus-standard
+ * native-micro one packages an executable built by {@code -Dnative}; all run as non-root on the service's port.
+ */
 class DockerfilesTest {
 
     @ParameterizedTest
     @CsvSource({ "notificator,8082", "users,8802" })
-    void nativeImageIsBuiltFromSourcesAndRunsAsNonRoot(String module, int port) throws Exception {
-        String dockerfile = Files.readString(Path.of("..", module, "src", "main", "docker", "Dockerfile.native-micro"));
+    void multistageImageIsBuiltFromSourcesAndRunsAsNonRoot(String module, int port) throws Exception {
+        String dockerfile = Files.readString(Path.of("..", module, "src", "main", "docker", "Dockerfile.multistage"));
 
         assertTrue(dockerfile.startsWith("# syntax=docker/dockerfile:"), "BuildKit syntax first, for cache mounts");
         assertTrue(dockerfile.contains("FROM quay.io/quarkus/ubi9-quarkus-mandrel-builder-image:jdk-21 AS build"));
@@ -25,6 +28,22 @@ class DockerfilesTest {
         assertTrue(dockerfile.contains("EXPOSE " + port + "\n"));
         assertTrue(dockerfile.contains("USER 1001\n"));
         assertTrue(dockerfile.contains("ENTRYPOINT [\"./application\", \"-Dquarkus.http.host=0.0.0.0\"]"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({ "notificator,8082", "users,8802" })
+    void nativeMicroImagePackagesTheBuiltExecutableAndRunsAsNonRoot(String module, int port) throws Exception {
+        String dockerfile = Files.readString(Path.of("..", module, "src", "main", "docker", "Dockerfile.native-micro"));
+        String dockerignore = Files.readString(Path.of("..", module, ".dockerignore"));
+
+        assertTrue(dockerfile.contains("./mvnw -B package -DskipTests -Dnative -Dquarkus.native.container-build=true"),
+                "says how to build the executable it packages");
+        assertTrue(dockerfile.contains("FROM quay.io/quarkus/ubi9-quarkus-micro-image:"));
+        assertTrue(dockerfile.contains("COPY --chown=1001:root --chmod=0755 target/*-runner /work/application\n"));
+        assertTrue(dockerfile.contains("EXPOSE " + port + "\n"));
+        assertTrue(dockerfile.contains("USER 1001\n"));
+        assertTrue(dockerfile.contains("ENTRYPOINT [\"./application\", \"-Dquarkus.http.host=0.0.0.0\"]"));
+        assertTrue(dockerignore.contains("\n*\n!target/*-runner\n"), "the module context sends the executable only");
     }
 
     @ParameterizedTest
