@@ -6,14 +6,21 @@
 #   P1b  the client path alone, in one JVM: SendEmail calls/s through the Stork client vs a plain grpc-java channel.
 #   P2   time from a new notificator's registration to its first call, and failed calls while one of 3 is
 #        stopped with SIGTERM or SIGKILL under load (DynamicRoutingIT).
+#   P3   native executables vs JVM, side by side on one etcd (each pair under its own key prefix): exec to registered
+#        (notificator) and to ready (users), RSS idle and after 10,000 /create, /create req/s and p99 at
+#        $CONNECTIONS connections (alternating rounds), CPU ms per /create of users, notificator and etcd (from
+#        /proc), and every HTTP status seen. Exits non-zero when any answer was not a 2xx.
+#        Builds the native executables when they are missing or older than the sources (-Dnative, ~5 min each).
 #
 #   deploy/bench/run.sh                      # everything
 #   ROUNDS=5 DURATION=15s CONNECTIONS=64 deploy/bench/run.sh p1
+#   deploy/bench/run.sh p3                   # native vs JVM only
 #
 # Every run writes deploy/bench/results/benchmark.{csv,md,png}: throughput and p99 per scenario, as a Markdown
 # table (with date, machine and commit) and a chart.
 #
-# Needs: Java 17+, etcd and wrk on PATH, gnuplot for the chart (Debian: apt-get install etcd-server wrk gnuplot-nox).
+# Needs: Java 17+, etcd, etcdctl and wrk on PATH, gnuplot for the chart (Debian: apt-get install etcd-server etcd-client
+# wrk gnuplot-nox); for P3 a GraalVM/Mandrel native-image (GRAALVM_HOME), see README.md "Native executables".
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -27,13 +34,15 @@ notificator_port="${NOTIFICATOR_PORT:-18082}"
 users_a_port="${USERS_A_PORT:-18802}"
 users_b_port="${USERS_B_PORT:-18803}"
 
-for tool in etcd wrk java curl; do
+for tool in etcd etcdctl wrk java curl; do
   command -v "$tool" >/dev/null || { echo "$tool is not on PATH" >&2; exit 1; }
 done
 
 results="deploy/bench/results"
 mkdir -p "$results"
 csv="$(mktemp -t microkit-bench-XXXXXX.csv)"
+p3_table="$(mktemp -t microkit-bench-p3-XXXXXX.md)"
+p3_failures=0
 echo "scenario,throughput_per_s,p99_ms" > "$csv"
 record() { echo "$1,$2,$3" >> "$csv"; } # scenario, throughput per second, p99 in ms (empty: not measured)
 
@@ -43,27 +52,45 @@ $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(java -version 2>&
 echo "# $title"
 echo "# machine: $machine"
 
-p1() {
-  echo "Building jars..."
-  ./mvnw -B -q package -DskipTests
+# Starts a fresh etcd in a temporary folder; every process started with start_process is stopped (SIGTERM) at exit.
+start_etcd() {
   work="$(mktemp -d -t microkit-bench-XXXXXX)"
   pids=()
-  cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-  }
   trap cleanup EXIT
-
   etcd --name bench --data-dir "$work/etcd" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$((etcd_port + 1))" \
     --initial-advertise-peer-urls "http://127.0.0.1:$((etcd_port + 1))" \
     --initial-cluster "bench=http://127.0.0.1:$((etcd_port + 1))" > "$work/etcd.log" 2>&1 &
-  pids+=($!)
+  etcd_pid=$!
+  pids+=("$etcd_pid")
   export ETCD_ENDPOINTS="http://127.0.0.1:$etcd_port"
-  await() { for _ in $(seq 1 300); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done; echo "$1 not up" >&2; exit 1; }
   await "$ETCD_ENDPOINTS/health"
+}
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+# wrk POST /create against users on port $1 for $2 (WRK_STOP_AFTER=N: N answers per thread) ->
+# "req/s p50 p99 failures answers statuses"; failures are answers that are not 2xx plus socket errors, statuses every
+# HTTP status seen with its count (e.g. 201=12000,503=2).
+bench() {
+  wrk -t2 -c"$connections" -d"$2" --latency -s deploy/bench/create.lua "http://127.0.0.1:$1" | awk '
+    /Requests\/sec/ {rps=$2}
+    $1=="50%" {p50=$2} $1=="99%" {p99=$2}
+    /Socket errors/ {gsub(",", ""); failures+=$4+$6+$8+$10}
+    /^status / {code=$2; sub(":", "", code); answers+=$3; if (code !~ /^2/) failures+=$3
+                statuses=statuses (statuses=="" ? "" : ",") code "=" $3}
+    END {printf "%s %s %s %d %d %s", rps, p50, p99, failures, answers, (statuses=="" ? "none" : statuses)}'
+}
+ms() { awk -v t="$1" 'BEGIN { v = t + 0; if (t ~ /us$/) v /= 1000; else if (t ~ /[^m]s$/) v *= 1000; print v }'; }
+await() { for _ in $(seq 1 300); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done; echo "$1 not up" >&2; exit 1; }
+
+p1() {
+  echo "Building jars..."
+  ./mvnw -B -q package -DskipTests
+  start_etcd
 
   QUARKUS_HTTP_PORT=$notificator_port REGISTRATION_ADVERTISED_HOST=127.0.0.1 QUARKUS_LOG_CONSOLE_ASYNC=true \
     java -jar notificator/target/quarkus-app/quarkus-run.jar > "$work/notificator.log" 2>&1 &
@@ -79,26 +106,17 @@ p1() {
   await "http://127.0.0.1:$users_a_port/q/health/live"
   await "http://127.0.0.1:$users_b_port/q/health/live"
 
-  bench() { # port duration -> "req/s p50 p99 errors"
-    wrk -t2 -c"$connections" -d"$2" --latency -s deploy/bench/create.lua "http://127.0.0.1:$1" | awk '
-      /Requests\/sec/ {rps=$2}
-      $1=="50%" {p50=$2} $1=="99%" {p99=$2}
-      /Non-2xx/ {errors+=$NF}
-      /Socket errors/ {gsub(",", ""); errors+=$4+$6+$8+$10}
-      END {printf "%s %s %s %d", rps, p50, p99, errors}'
-  }
   echo "P1: wrk -c$connections -d$duration POST /create; A = etcd discovery, B = static list, same client path"
   echo "    (after a warm-up of 2 x $duration per side; the order alternates A B, B A, ... so drift cancels out)"
   for _ in 1 2; do bench "$users_a_port" "$duration" >/dev/null; bench "$users_b_port" "$duration" >/dev/null; done
-  printf "%-6s %-4s %10s %10s %10s %8s\n" round side "req/s" p50 p99 errors
+  printf "%-6s %-4s %10s %10s %10s %8s  %s\n" round side "req/s" p50 p99 failures statuses
   sum_a=0; sum_b=0; p99_a=0; p99_b=0
-  ms() { awk -v t="$1" 'BEGIN { v = t + 0; if (t ~ /us$/) v /= 1000; else if (t ~ /[^m]s$/) v *= 1000; print v }'; }
   for round in $(seq 1 "$rounds"); do
     sides="A B"; [ $((round % 2)) -eq 0 ] && sides="B A"
     for side in $sides; do
       if [ "$side" = A ]; then port=$users_a_port; else port=$users_b_port; fi
-      read -r rps p50 p99 err <<<"$(bench "$port" "$duration")"
-      printf "%-6s %-4s %10s %10s %10s %8s\n" "$round" "$side" "$rps" "$p50" "$p99" "$err"
+      read -r rps p50 p99 err _ statuses <<<"$(bench "$port" "$duration")"
+      printf "%-6s %-4s %10s %10s %10s %8s  %s\n" "$round" "$side" "$rps" "$p50" "$p99" "$err" "$statuses"
       if [ "$side" = A ]; then
         sum_a=$(awk "BEGIN {print $sum_a + $rps}"); p99_a=$(awk "BEGIN {print $p99_a + $(ms "$p99")}")
       else
@@ -141,6 +159,138 @@ p2() {
   done
 }
 
+# P3 helpers. CPU time (user + system) of a process in ms, from /proc/<pid>/stat.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
+rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+now_ms() { date +%s%3N; }
+
+p3() {
+  local stale
+  stale=$(find notificator/src/main users/src/main src-proto pom.xml notificator/pom.xml users/pom.xml \
+    -newer users/target/users-1.0.0-SNAPSHOT-runner 2>/dev/null | head -1 || true)
+  if [ ! -x notificator/target/notificator-1.0.0-SNAPSHOT-runner ] || [ ! -x users/target/users-1.0.0-SNAPSHOT-runner ] \
+      || [ -n "$stale" ]; then
+    echo "Building jars and native executables (-Dnative, ~5 min per service)..."
+    ./mvnw -B -q package -DskipTests -Dnative
+  else
+    echo "Building jars (the native executables are newer than the sources)..."
+    ./mvnw -B -q package -DskipTests
+  fi
+  start_etcd
+  declare -A notificator_pid users_pid port registered_ms ready_ms rss_idle rss_loaded
+  declare -A sum_rps sum_p99 answers failures statuses cpu_users cpu_notificator cpu_etcd rps_avg p99_avg per
+  port[jvm]=$users_a_port; port[native]=$users_b_port
+  for side in jvm native; do
+    local n_port=$notificator_port
+    [ "$side" = native ] && n_port=$((notificator_port + 1))
+    local prefix="/bench-$side/"
+    local -a notificator_cmd users_cmd
+    if [ "$side" = jvm ]; then
+      notificator_cmd=(java -jar notificator/target/quarkus-app/quarkus-run.jar)
+      users_cmd=(java "-Dquarkus.stork.notificator.service-discovery.prefix=$prefix" -jar users/target/quarkus-app/quarkus-run.jar)
+    else
+      notificator_cmd=(notificator/target/notificator-1.0.0-SNAPSHOT-runner)
+      users_cmd=(users/target/users-1.0.0-SNAPSHOT-runner "-Dquarkus.stork.notificator.service-discovery.prefix=$prefix")
+    fi
+    # exec to registered: until the key is in etcd
+    local t0
+    t0=$(now_ms)
+    QUARKUS_HTTP_PORT=$n_port REGISTRATION_ADVERTISED_HOST=127.0.0.1 REGISTRATION_PREFIX=$prefix \
+      QUARKUS_LOG_CONSOLE_ASYNC=true "${notificator_cmd[@]}" > "$work/notificator-$side.log" 2>&1 &
+    notificator_pid[$side]=$!; pids+=($!)
+    for _ in $(seq 1 3000); do
+      [ -n "$(etcdctl --endpoints "$ETCD_ENDPOINTS" get --prefix --keys-only "${prefix}notificator/")" ] && break
+      sleep 0.005
+    done
+    registered_ms[$side]=$(( $(now_ms) - t0 ))
+    # exec to ready: until /q/health/ready answers 200
+    t0=$(now_ms)
+    QUARKUS_HTTP_PORT=${port[$side]} "${users_cmd[@]}" > "$work/users-$side.log" 2>&1 &
+    users_pid[$side]=$!; pids+=($!)
+    for _ in $(seq 1 3000); do
+      curl -fs -o /dev/null "http://127.0.0.1:${port[$side]}/q/health/ready" && break
+      sleep 0.005
+    done
+    ready_ms[$side]=$(( $(now_ms) - t0 ))
+  done
+  sleep 2
+  for side in jvm native; do
+    rss_idle[$side]="$(rss_mb "${users_pid[$side]}") $(rss_mb "${notificator_pid[$side]}")"
+  done
+  echo "P3: native executables vs JVM, one etcd; wrk -c$connections POST /create"
+  echo "    warm-up: 10,000 /create per side (2 threads x 5,000 answers), then RSS"
+  for side in jvm native; do
+    read -r _ _ _ err n st <<<"$(WRK_STOP_AFTER=5000 bench "${port[$side]}" 120s)"
+    answers[$side]=$n; failures[$side]=$err; statuses[$side]=$st
+    rss_loaded[$side]="$(rss_mb "${users_pid[$side]}") $(rss_mb "${notificator_pid[$side]}")"
+    printf "    %-6s %6d answers, %d failures, statuses %s\n" "$side" "$n" "$err" "$st"
+  done
+  echo "    rounds of $duration, alternating (jvm native, native jvm, ...); CPU ms per /create from /proc"
+  printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" round side "req/s" p50 p99 failures statuses "CPU ms/create users notificator etcd"
+  for side in jvm native; do sum_rps[$side]=0; sum_p99[$side]=0; cpu_users[$side]=0; cpu_notificator[$side]=0; cpu_etcd[$side]=0; done
+  local measured_jvm=0 measured_native=0
+  for round in $(seq 1 "$rounds"); do
+    local sides="jvm native"; [ $((round % 2)) -eq 0 ] && sides="native jvm"
+    for side in $sides; do
+      local u0 n0 e0 u1 n1 e1
+      u0=$(cpu_ms "${users_pid[$side]}"); n0=$(cpu_ms "${notificator_pid[$side]}"); e0=$(cpu_ms "$etcd_pid")
+      read -r rps p50 p99 err n st <<<"$(bench "${port[$side]}" "$duration")"
+      u1=$(cpu_ms "${users_pid[$side]}"); n1=$(cpu_ms "${notificator_pid[$side]}"); e1=$(cpu_ms "$etcd_pid")
+      printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" "$round" "$side" "$rps" "$p50" "$p99" "$err" "$st" \
+        "$(awk -v n="$n" -v u=$((u1 - u0)) -v c=$((n1 - n0)) -v e=$((e1 - e0)) 'BEGIN { if (n > 0) printf "%.2f %.2f %.2f", u/n, c/n, e/n }')"
+      sum_rps[$side]=$(awk "BEGIN {print ${sum_rps[$side]} + $rps}")
+      sum_p99[$side]=$(awk "BEGIN {print ${sum_p99[$side]} + $(ms "$p99")}")
+      cpu_users[$side]=$((cpu_users[$side] + u1 - u0)); cpu_notificator[$side]=$((cpu_notificator[$side] + n1 - n0))
+      cpu_etcd[$side]=$((cpu_etcd[$side] + e1 - e0))
+      failures[$side]=$((failures[$side] + err)); answers[$side]=$((answers[$side] + n))
+      statuses[$side]="$(echo "${statuses[$side]},$st" | tr ',' '\n' | grep -v '^none$' \
+        | awk -F= '{ c[$1] += $2 } END { for (k in c) printf "%s%s=%d", (s++ ? "," : ""), k, c[k] }')"
+      if [ "$side" = jvm ]; then measured_jvm=$((measured_jvm + n)); else measured_native=$((measured_native + n)); fi
+    done
+  done
+  local -A measured=([jvm]=$measured_jvm [native]=$measured_native)
+  {
+    echo "| P3 native vs JVM | JVM | native | native / JVM |"
+    echo "|---|---:|---:|---:|"
+    row() { # label jvm native [ratio format]
+      printf "| %s | %s | %s | %s |\n" "$1" "$2" "$3" \
+        "$(awk -v a="$2" -v b="$3" 'BEGIN { if (a + 0 > 0 && b ~ /^[0-9.]+$/) printf "%.2f", b / a; else print "-" }')"
+    }
+    row "notificator: exec to registered in etcd (ms)" "${registered_ms[jvm]}" "${registered_ms[native]}"
+    row "users: exec to ready (ms)" "${ready_ms[jvm]}" "${ready_ms[native]}"
+    read -r jiu jin <<<"${rss_idle[jvm]}"; read -r niu nin <<<"${rss_idle[native]}"
+    read -r jlu jln <<<"${rss_loaded[jvm]}"; read -r nlu nln <<<"${rss_loaded[native]}"
+    row "RSS idle: users (MB)" "$jiu" "$niu"
+    row "RSS idle: notificator (MB)" "$jin" "$nin"
+    row "RSS after 10,000 /create: users (MB)" "$jlu" "$nlu"
+    row "RSS after 10,000 /create: notificator (MB)" "$jln" "$nln"
+    for side in jvm native; do
+      rps_avg[$side]=$(awk "BEGIN {printf \"%.0f\", ${sum_rps[$side]} / $rounds}")
+      p99_avg[$side]=$(awk "BEGIN {printf \"%.1f\", ${sum_p99[$side]} / $rounds}")
+      per[$side]=$(awk -v n="${measured[$side]}" -v u="${cpu_users[$side]}" -v c="${cpu_notificator[$side]}" \
+        -v e="${cpu_etcd[$side]}" 'BEGIN { printf "%.2f %.2f %.2f %.2f", u/n, c/n, e/n, (u+c+e)/n }')
+    done
+    row "/create per s, $connections connections (mean of $rounds x $duration)" "${rps_avg[jvm]}" "${rps_avg[native]}"
+    row "/create p99 (ms)" "${p99_avg[jvm]}" "${p99_avg[native]}"
+    read -r ju jn je js <<<"${per[jvm]}"; read -r nu nn ne ns <<<"${per[native]}"
+    row "CPU ms per /create: users" "$ju" "$nu"
+    row "CPU ms per /create: notificator" "$jn" "$nn"
+    row "CPU ms per /create: etcd" "$je" "$ne"
+    row "CPU ms per /create: sum" "$js" "$ns"
+    row "answers (warm-up + rounds)" "${answers[jvm]}" "${answers[native]}"
+    printf "| HTTP statuses seen | %s | %s | |\n" "${statuses[jvm]}" "${statuses[native]}"
+    printf "| failures (non-2xx + socket errors) | %s | %s | |\n" "${failures[jvm]}" "${failures[native]}"
+  } > "$work/p3.md"
+  cat "$work/p3.md"
+  cp "$work/p3.md" "$p3_table"
+  record "P3 /create (JVM)" "${rps_avg[jvm]}" "${p99_avg[jvm]}"
+  record "P3 /create (native)" "${rps_avg[native]}" "${p99_avg[native]}"
+  cleanup
+  trap - EXIT
+  p3_failures=$((failures[jvm] + failures[native]))
+  echo "P3 summary: ${failures[jvm]} failures (JVM), ${failures[native]} failures (native), statuses JVM ${statuses[jvm]}, native ${statuses[native]}"
+}
+
 report() {
   cp "$csv" "$results/benchmark.csv"
   {
@@ -148,6 +298,7 @@ report() {
     echo
     echo "Machine: $machine."
     echo
+    if [ -s "$p3_table" ]; then cat "$p3_table"; echo; fi
     echo "| scenario | throughput (per second) | p99 (ms) |"
     echo "|---|---:|---:|"
     tail -n +2 "$csv" | awk -F, '{printf "| %s | %s | %s |\n", $1, $2, ($3 == "" ? "-" : $3)}'
@@ -166,14 +317,19 @@ report() {
   else
     echo "Report: $results/benchmark.md (no chart: gnuplot is not on PATH)"
   fi
-  rm -f "$csv"
+  rm -f "$csv" "$p3_table"
 }
 
 case "$what" in
-  all) p1; p1b; p2 ;;
+  all) p1; p1b; p2; p3 ;;
   p1) p1 ;;
   p1b) p1b ;;
   p2) p2 ;;
-  *) echo "usage: $0 [all|p1|p1b|p2]" >&2; exit 2 ;;
+  p3) p3 ;;
+  *) echo "usage: $0 [all|p1|p1b|p2|p3]" >&2; exit 2 ;;
 esac
 report
+if [ "$p3_failures" -ne 0 ]; then
+  echo "FAILED: P3 saw $p3_failures answers that were not 2xx (or socket errors); see the statuses above" >&2
+  exit 1
+fi
