@@ -12,13 +12,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URL;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.etcd.EtcdTestResource;
 import dev.microkit.testing.etcd.InjectEtcd;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.DeleteOption;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -62,6 +65,26 @@ class RegistrationTest {
                 .body("checks.find { it.name == 'etcd-registration' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'etcd-registration' }.data.key", equalTo(key()))
                 .body("checks.find { it.name == 'etcd-registration' }.data.lease", equalTo(Long.toHexString(lease)));
+    }
+
+    @Test
+    void aKeyDeletedByHandIsPutBackOnItsLeaseWithinASecond() throws Exception {
+        long lease = awaitKey().getLease();
+
+        for (int deletion = 1; deletion <= 2; deletion++) {
+            // what an operator's mistaken `etcdctl del --prefix /services/` does
+            long deleted = etcd.client().getKVClient().delete(ByteSequence.from("/services/", UTF_8),
+                    DeleteOption.builder().isPrefix(true).build()).get(5, TimeUnit.SECONDS).getDeleted();
+            assertEquals(1, deleted, "the key was there to delete");
+            long started = System.nanoTime();
+
+            KeyValue back = await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> etcd.get(key()), Optional::isPresent).get();
+            System.out.printf("[self-heal] deletion %d: key back in %d ms%n", deletion,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            assertEquals(lease, back.getLease(), "put back on the lease that still lives, not re-registered");
+        }
+        given().get("/q/health/ready").then().statusCode(200);
     }
 
     @Test

@@ -29,6 +29,7 @@ public class EtcdClientProducer {
                 .build();
         client.getKVClient();
         client.getLeaseClient();
+        client.getWatchClient(); // the own-key watch: stubs made now, on the main thread, not in a request
         return client;
     }
 

@@ -51,6 +51,7 @@ import io.smallrye.mutiny.Uni;
  * <li>Registers after the server listens, in the background: the service serves even while etcd is down.</li>
  * <li>When the lease is lost (keep-alive gave up, lease not found, expired during an outage) it grants a new one and
  * puts the key again, with capped backoff, until shutdown.</li>
+ * <li>When the key is deleted while the lease lives, it is put back on that lease ({@link OwnKeyWatch}).</li>
  * <li>Deregisters first at shutdown (revokes the lease), while the server still serves for the shutdown delay, so a
  * client that sees the key vanish never meets a closed port.</li>
  * </ul>
@@ -85,6 +86,8 @@ public class Registrar {
     private Holding holding;
     /** Guarded by {@link #lock}. */
     private CloseableClient keepAlive;
+    /** Guarded by {@link #lock}. */
+    private OwnKeyWatch ownKeyWatch;
     /** Guarded by {@link #lock}. */
     private boolean stopped;
     /** Guarded by {@link #lock}. */
@@ -189,8 +192,12 @@ public class Registrar {
                 .subscribe().with(this::hold, failure -> LOG.debugf("Registration ended: %s", failure));
     }
 
+    /** The key was put on {@code leaseId} at {@code revision}. */
+    private record Put(long leaseId, long revision) {
+    }
+
     /** One try: grant a lease, put the key on it; on failure the lease is revoked again, best effort. */
-    private Uni<Long> attempt() {
+    private Uni<Put> attempt() {
         if (isStopped()) {
             return Uni.createFrom().failure(new IllegalStateException("shutting down"));
         }
@@ -199,11 +206,13 @@ public class Registrar {
                 .chain(leaseId -> withDeadline(() -> etcd.getKVClient().put(keyBytes, valueBytes,
                         PutOption.builder().withLeaseId(leaseId).build()))
                         .onFailure().invoke(() -> revokeQuietly(leaseId))
-                        .replaceWith(leaseId));
+                        .map(put -> new Put(leaseId, put.getHeader().getRevision())));
     }
 
-    /** The key is on {@code leaseId}: keep the lease alive, unless shutdown came first. */
-    private void hold(long leaseId) {
+    /** The key is on the lease: keep the lease alive and the key in place, unless shutdown came first. */
+    private void hold(Put put) {
+        long leaseId = put.leaseId();
+        OwnKeyWatch watch;
         synchronized (lock) {
             if (stopped) {
                 revokeQuietly(leaseId);
@@ -211,6 +220,9 @@ public class Registrar {
             }
             holding = new Holding(key, leaseId);
             keepAlive = etcd.getLeaseClient().keepAlive(leaseId, new KeepAliveObserver(leaseId));
+            watch = new OwnKeyWatch(etcd, key, keyBytes, valueBytes, leaseId, config.retryInitialBackoff(),
+                    why -> lost(leaseId, why));
+            ownKeyWatch = watch;
             failureReported = false;
             lastFailure = null;
             if (registeredBefore) {
@@ -218,6 +230,15 @@ public class Registrar {
             }
             LOG.infof("%s %s in etcd (lease %x)", registeredBefore ? "Re-registered" : "Registered", key, leaseId);
             registeredBefore = true;
+        }
+        watch.start(put.revision() + 1);
+    }
+
+    /** Guarded by {@link #lock}. */
+    private void stopWatchingOwnKey() {
+        if (ownKeyWatch != null) {
+            ownKeyWatch.close();
+            ownKeyWatch = null;
         }
     }
 
@@ -230,6 +251,7 @@ public class Registrar {
             holding = null;
             keepAlive.close();
             keepAlive = null;
+            stopWatchingOwnKey();
             LOG.warnf("Registration %s lost (%s); registering again", key, why);
         }
         register();
@@ -248,6 +270,7 @@ public class Registrar {
                 keepAlive.close();
                 keepAlive = null;
             }
+            stopWatchingOwnKey();
         }
         if (held == null) {
             LOG.infof("Not registered in etcd, nothing to deregister");

@@ -1,0 +1,159 @@
+package dev.microkit.notificator.registration;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.jboss.logging.Logger;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+
+/**
+ * Watches this instance's own key while one lease holds it, and puts the key back on that lease when someone deletes
+ * it (by hand, or an operator's mistaken {@code etcdctl del --prefix}): the lease still lives, so nothing else would
+ * bring the key back before the lease is lost. A broken watch (etcd restarted, compaction, no leader; jetcd does not
+ * resume every one) is started again after reading the key, which is put back if it went missing meanwhile.
+ * <p>
+ * jetcd is never called in one of its own callbacks with a lock held, and watchers are closed on a worker thread:
+ * closing one takes jetcd's lock.
+ */
+final class OwnKeyWatch {
+
+    private static final Logger LOG = Logger.getLogger(OwnKeyWatch.class);
+
+    private final Client etcd;
+    private final String key;
+    private final ByteSequence keyBytes;
+    private final ByteSequence valueBytes;
+    private final long leaseId;
+    private final Duration retry;
+    private final Consumer<String> leaseLost;
+    private final Object lock = new Object();
+    /** Guarded by {@link #lock}. */
+    private Watch.Watcher watcher;
+    /** Guarded by {@link #lock}. */
+    private boolean closed;
+
+    /**
+     * @param leaseLost told why, when a put back finds that the lease is gone: the registrar then registers anew
+     */
+    OwnKeyWatch(Client etcd, String key, ByteSequence keyBytes, ByteSequence valueBytes, long leaseId, Duration retry,
+            Consumer<String> leaseLost) {
+        this.etcd = etcd;
+        this.key = key;
+        this.keyBytes = keyBytes;
+        this.valueBytes = valueBytes;
+        this.leaseId = leaseId;
+        this.retry = retry;
+        this.leaseLost = leaseLost;
+    }
+
+    /** Watches from {@code revision}: the one after the put, so that a delete right after it is seen too. */
+    void start(long revision) {
+        Watch.Watcher started = etcd.getWatchClient().watch(keyBytes, WatchOption.builder().withRevision(revision)
+                .build(), Watch.listener(this::onEvents, this::onBroken,
+                        () -> onBroken(new IllegalStateException("watch completed"))));
+        Watch.Watcher stale = null;
+        synchronized (lock) {
+            if (closed) {
+                stale = started;
+            } else {
+                watcher = started;
+            }
+        }
+        if (stale != null) {
+            Infrastructure.getDefaultWorkerPool().execute(stale::close);
+        }
+    }
+
+    /** Stops watching; the key is left as it is. Safe to call from a jetcd callback. */
+    void close() {
+        Watch.Watcher old;
+        synchronized (lock) {
+            closed = true;
+            old = watcher;
+            watcher = null;
+        }
+        if (old != null) {
+            Infrastructure.getDefaultWorkerPool().execute(old::close);
+        }
+    }
+
+    private boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    private void onEvents(WatchResponse response) {
+        for (WatchEvent event : response.getEvents()) {
+            if (event.getEventType() == WatchEvent.EventType.DELETE && !isClosed()) {
+                putBack("was deleted");
+                return;
+            }
+        }
+    }
+
+    private void putBack(String what) {
+        etcd.getKVClient().put(keyBytes, valueBytes, PutOption.builder().withLeaseId(leaseId).build())
+                .whenComplete((put, failure) -> {
+                    if (failure == null) {
+                        LOG.warnf("Registration key %s %s while lease %x lives; put it back", key, what, leaseId);
+                    } else if (isLeaseNotFound(failure)) {
+                        leaseLost.accept("lease not found when putting the deleted key back");
+                    } else {
+                        onBroken(failure);
+                    }
+                });
+    }
+
+    private static boolean isLeaseNotFound(Throwable failure) {
+        for (Throwable cause = failure; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Reads the key after a pause, puts it back if it is missing, and watches from the revision read. */
+    private void onBroken(Throwable failure) {
+        Watch.Watcher old;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            old = watcher;
+            watcher = null;
+        }
+        LOG.debugf("Watch on own key %s broken, watching again in %s: %s", key, retry, failure);
+        Infrastructure.getDefaultWorkerPool().schedule(() -> {
+            if (old != null) {
+                old.close();
+            }
+            if (isClosed()) {
+                return;
+            }
+            etcd.getKVClient().get(keyBytes).whenComplete((read, readFailure) -> {
+                if (readFailure != null) {
+                    onBroken(readFailure);
+                    return;
+                }
+                if (read.getKvs().isEmpty()) {
+                    putBack("went missing while the watch was broken");
+                }
+                long next = read.getHeader().getRevision() + 1;
+                Infrastructure.getDefaultWorkerPool().execute(() -> start(next));
+            });
+        }, retry.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}
