@@ -42,6 +42,8 @@ public class ReplicaLease {
     private final Duration timeout;
     private final LastEtcdFailure lastFailure;
     private Uni<Long> current; // guarded by this
+    /** The lease {@link #current} granted, 0 while it is being granted (etcd never grants lease 0); guarded by this. */
+    private long currentId;
     private CloseableClient keepAlive; // guarded by this
 
     @Inject
@@ -63,7 +65,7 @@ public class ReplicaLease {
             current = EtcdCall.within(timeout, () -> etcd.getLeaseClient().grant(ttl.toSeconds()))
                     .map(granted -> granted.getID())
                     .invoke(this::keepAlive)
-                    .onFailure().invoke(this::forget)
+                    .onFailure().invoke(failure -> lost(0, failure))
                     .onFailure().transform(failure -> StoreUnavailableException.because("store the user", failure,
                             timeout, EtcdErrors.describe(failure, lastFailure)))
                     .memoize().indefinitely();
@@ -86,28 +88,46 @@ public class ReplicaLease {
             public void onError(Throwable failure) {
                 LOG.debugf("Keep-alive of outbox lease %x failed: %s", lease, failure);
                 if (failure instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND) {
-                    forget(failure);
+                    lost(lease, failure);
                 }
             }
 
             @Override
             public void onCompleted() {
-                forget(new IllegalStateException("lease expired"));
+                lost(lease, new IllegalStateException("lease expired"));
             }
         });
+        CloseableClient stale = null;
         synchronized (this) {
-            keepAlive = client;
+            if (currentId == 0 && current != null) {
+                currentId = lease;
+                keepAlive = client;
+            } else {
+                stale = client; // lost before its keep-alive started
+            }
+        }
+        if (stale != null) {
+            stale.close();
         }
     }
 
-    private void forget(Throwable why) {
-        LOG.debugf("Outbox lease dropped (%s); the next claim grants a new one", why);
+    /**
+     * Lease {@code lease} is gone (0: the grant failed): the next claim grants a new one. A late word about an older
+     * lease changes nothing: dropping the live one would let its claims expire while their emails are being sent.
+     */
+    void lost(long lease, Throwable why) {
         CloseableClient renewing;
         synchronized (this) {
+            if (current == null || currentId != lease) {
+                LOG.debugf("Outbox lease %x already replaced; ignored: %s", lease, why);
+                return;
+            }
             current = null;
+            currentId = 0;
             renewing = keepAlive;
             keepAlive = null;
         }
+        LOG.debugf("Outbox lease %x dropped (%s); the next claim grants a new one", lease, why);
         if (renewing != null) {
             renewing.close();
         }
@@ -121,6 +141,7 @@ public class ReplicaLease {
             lease = current;
             renewing = keepAlive;
             current = null;
+            currentId = 0;
             keepAlive = null;
         }
         if (lease == null) {
