@@ -89,13 +89,19 @@ public class WelcomeDispatcher {
 
     /**
      * Creates a user whose welcome email this replica claims in the same transaction, to {@link #sendNow send it at
-     * once}. It counts as in flight from before the transaction, so this replica's own dispatcher leaves it alone.
+     * once}. It counts as in flight from before the transaction, so this replica's own dispatcher leaves it alone,
+     * until the creation fails or is cancelled (the client went away: the transaction may commit all the same, and
+     * then the dispatcher sends the email).
      */
     public Uni<User> create(String email) {
         String id = UUID.randomUUID().toString();
         inFlight.add(id);
         return lease.id().chain(leaseId -> store.create(id, email, leaseId, lease.replicaId()))
-                .onFailure().invoke(() -> inFlight.remove(id));
+                .onTermination().invoke((user, failure, cancelled) -> {
+                    if (failure != null || cancelled) {
+                        inFlight.remove(id);
+                    }
+                });
     }
 
     /**
