@@ -117,16 +117,30 @@ public class NotificatorClient {
                                 true));
         return selected
                 .onFailure(failure -> !(failure instanceof NoServiceInstanceFoundException)
-                        && !(failure instanceof StatusRuntimeException))
+                        && !(failure instanceof StatusRuntimeException)
+                        && !(failure instanceof NotificatorUnavailableException))
                 .transform(failure -> new NotificatorUnavailableException(
                         "cannot look up notificator instances: " + failure.getMessage(), failure))
                 .chain(instance -> send(instance, call))
                 .onFailure(failure -> isRetryable(failure) && call.attempts < config.maxAttempts())
-                .recoverWithUni(() -> {
+                .recoverWithUni(() -> notificators.getInstances().chain(instances -> {
+                    if (untried(instances, call).isEmpty()) {
+                        return Uni.createFrom().failure(exhausted(call)); // nothing new to try: no retry
+                    }
                     metrics.retried();
                     return Uni.createFrom().voidItem().onItem().delayIt().by(backoff(call.attempts))
                             .chain(() -> attempt(call));
-                });
+                }));
+    }
+
+    private static List<ServiceInstance> untried(List<ServiceInstance> instances, Call call) {
+        return instances.stream().filter(instance -> !call.failed.contains(instance.getId())).toList();
+    }
+
+    /** Final: every listed instance failed this call; retrying would only try them again. */
+    private static NotificatorUnavailableException exhausted(Call call) {
+        return new NotificatorUnavailableException("no notificator instance could be reached: every listed instance"
+                + " failed (last: " + Status.fromThrowable(call.lastFailure).getDescription() + ")", call.lastFailure);
     }
 
     private Duration backoff(int attemptsMade) {
@@ -153,8 +167,7 @@ public class NotificatorClient {
             }
         }
         if (untried.isEmpty() && !instances.isEmpty()) {
-            throw Status.UNAVAILABLE.withDescription("every listed instance failed").withCause(call.lastFailure)
-                    .asRuntimeException();
+            throw exhausted(call); // the list changed since the retry was decided
         }
         return fresh.isEmpty() ? untried : fresh;
     }
@@ -181,7 +194,8 @@ public class NotificatorClient {
     }
 
     private static boolean isRetryable(Throwable failure) {
-        return Status.fromThrowable(failure).getCode() == Status.Code.UNAVAILABLE;
+        return !(failure instanceof NotificatorUnavailableException)
+                && Status.fromThrowable(failure).getCode() == Status.Code.UNAVAILABLE;
     }
 
     private static RuntimeException translate(Throwable failure, Duration timeout) {
