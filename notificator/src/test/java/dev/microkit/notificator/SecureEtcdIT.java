@@ -102,6 +102,7 @@ class SecureEtcdIT {
             assertEquals("DOWN", Readiness.status(body), body);
             assertEquals(503, Readiness.get(port).statusCode());
             assertTrue(notificator.log().contains(expected), "the log says why:\n" + notificator.logTail());
+            EtcdCluster.assertNoJetcdRetryLinesIn(notificator.log());
             assertTrue(etcd.get("/services/notificator/127.0.0.1:" + port).isEmpty());
             etcd.assertNoSecretsIn(notificator.log() + body);
         }

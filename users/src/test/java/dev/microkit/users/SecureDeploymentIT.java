@@ -134,6 +134,7 @@ class SecureDeploymentIT {
             assertEquals(503, refused.statusCode(), refused.body());
             assertTrue(refused.body().startsWith("{\"error\":"), refused.body());
             etcd.assertNoSecretsIn(users.log() + body + refused.body());
+            EtcdCluster.assertNoJetcdRetryLinesIn(users.log());
         }
     }
 

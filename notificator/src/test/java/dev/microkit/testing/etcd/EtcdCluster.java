@@ -163,6 +163,18 @@ public final class EtcdCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Fails if {@code log} has jetcd's own line per failed attempt of a call ("retry failure", "maximum number of auto
+     * retries reached"): the services say it once, in their own words, with the cause.
+     */
+    public static void assertNoJetcdRetryLinesIn(String log) {
+        for (String line : log.lines().toList()) {
+            if (line.contains("retry failure (attempt") || line.contains("maximum number of auto retries")) {
+                throw new AssertionError("jetcd logs every failed attempt: " + line);
+            }
+        }
+    }
+
     /** The certificates of a secure cluster. */
     public Optional<TestCertificates> certificates() {
         return Optional.ofNullable(tls);
