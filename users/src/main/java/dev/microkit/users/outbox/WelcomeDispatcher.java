@@ -25,6 +25,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
@@ -51,13 +52,19 @@ public class WelcomeDispatcher {
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     /** Outbox entries this replica's dispatcher is sending now. */
     private final AtomicInteger dispatching = new AtomicInteger();
-    private volatile boolean polling;
+    /** A poll is running: polls never overlap, wherever they are started from. */
+    private final AtomicBoolean polling = new AtomicBoolean();
     /** The last poll saw more due entries than it could take: poll again as soon as the batch is done. */
     private volatile boolean backlog;
     private volatile boolean pollFailureReported;
     /** Welcome emails fail to send: reported once, until one is sent again. */
     private final AtomicBoolean sendFailing = new AtomicBoolean();
-    private long timer = -1;
+    private volatile long timer = -1;
+    /**
+     * The dispatcher's own Vert.x context, made at startup: every poll runs on it, never on the context of the
+     * request or call whose completion started it (which would carry that request's trace into the sends).
+     */
+    private volatile Context context;
     /** Outbox entries as of the last poll from the start, for the gauge {@code users_outbox_pending}. */
     private volatile long pendingSeen;
     /** Where the next poll reads the outbox from: after this key, or from the start when null. */
@@ -77,7 +84,8 @@ public class WelcomeDispatcher {
     }
 
     void start(@Observes StartupEvent event) {
-        timer = vertx.setPeriodic(config.pollInterval().toMillis(), tick -> poll());
+        context = vertx.getOrCreateContext();
+        context.runOnContext(ignored -> timer = vertx.setPeriodic(config.pollInterval().toMillis(), tick -> poll()));
     }
 
     @PreDestroy
@@ -115,13 +123,12 @@ public class WelcomeDispatcher {
     }
 
     private void poll() {
-        if (polling) {
+        if (!polling.compareAndSet(false, true)) {
             return;
         }
-        polling = true;
         String after = cursor;
         store.pending(after, PAGE)
-                .onTermination().invoke(() -> polling = false)
+                .onTermination().invoke(() -> polling.set(false))
                 .subscribe().with(page -> {
                     pollFailureReported = false;
                     if (after == null) {
@@ -137,7 +144,7 @@ public class WelcomeDispatcher {
                     backlog = due.size() > room || page.more();
                     due.stream().limit(room).forEach(this::claimAndSend);
                     if (due.isEmpty() && page.more()) {
-                        vertx.runOnContext(nothing -> poll()); // nothing due here: look at the next page now
+                        context.runOnContext(nothing -> poll()); // nothing due here: look at the next page now
                     }
                 }, failure -> {
                     if (!pollFailureReported) {
@@ -163,7 +170,7 @@ public class WelcomeDispatcher {
                 .onTermination().invoke(() -> {
                     inFlight.remove(entry.userId());
                     if (dispatching.decrementAndGet() == 0 && backlog) {
-                        vertx.runOnContext(nothing -> poll());
+                        context.runOnContext(nothing -> poll());
                     }
                 })
                 .subscribe().with(ok -> {
