@@ -12,6 +12,8 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import io.etcd.jetcd.Client;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * One jetcd client per distinct list of endpoints, shared by the user store and every etcd service discovery,
@@ -26,11 +28,16 @@ public class EtcdClients {
 
     private final EtcdConfig config;
     private final LastEtcdFailure lastFailure = new LastEtcdFailure();
+    private final EtcdCallDeadline deadline;
     private final Map<List<URI>, Client> clients = new ConcurrentHashMap<>();
 
     @Inject
-    EtcdClients(EtcdConfig config) {
+    EtcdClients(EtcdConfig config, MeterRegistry meters) {
         this.config = config;
+        this.deadline = new EtcdCallDeadline(config.requestTimeout());
+        Gauge.builder("users.etcd.calls.open", deadline, EtcdCallDeadline::open)
+                .description("etcd requests sent and not answered yet (each ends by etcd.request-timeout)")
+                .register(meters);
     }
 
     /** Why the last etcd call of any of these clients failed, if none succeeded since. */
@@ -52,7 +59,7 @@ public class EtcdClients {
             Client client = EtcdSecurity.configure(Client.builder(), config, list)
                     .endpoints(list)
                     .connectTimeout(config.connectTimeout())
-                    .interceptor(lastFailure.interceptor())
+                    .interceptor(lastFailure.interceptor(), deadline.interceptor())
                     // jetcd's default, wait-for-ready, holds every call until a connection is up: with a TLS or
                     // certificate mistake that is never, and a call only ever ends by its deadline, saying nothing.
                     .waitForReady(false)

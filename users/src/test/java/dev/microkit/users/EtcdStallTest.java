@@ -1,0 +1,60 @@
+package dev.microkit.users;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.microkit.testing.etcd.EtcdCluster;
+import dev.microkit.testing.etcd.EtcdTestResource;
+import dev.microkit.testing.etcd.InjectEtcd;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** etcd stalls (SIGSTOP): requests end with 503 by etcd.request-timeout, and their etcd calls end with them. */
+@QuarkusTest
+@WithTestResource(EtcdTestResource.class)
+class EtcdStallTest {
+
+    @InjectEtcd
+    EtcdCluster etcd;
+
+    @Inject
+    MeterRegistry meters;
+
+    private double openCalls() {
+        return meters.get("users.etcd.calls.open").gauge().value();
+    }
+
+    private static String body() {
+        return "{\"email\": \"s" + UUID.randomUUID() + "@example.com\"}";
+    }
+
+    @Test
+    void callsThatTimedOutWhileEtcdStallsAreCancelledNotLeftOpen() {
+        given().body(body()).post("/create").then().statusCode(201); // the outbox lease exists: creates need 1 call
+        etcd.member(0).pause();
+        try {
+            for (int i = 0; i < 4; i++) {
+                given().body(body()).post("/create").then().statusCode(503);
+            }
+            // at most the dispatcher's one poll may be waiting now; before, every timed-out call stayed open
+            await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> openCalls() <= 1);
+            double open = openCalls();
+            System.out.printf("[etcd stall] %.0f etcd call(s) open after 4 timed-out creates%n", open);
+            assertTrue(open <= 1, open + " calls open");
+        } finally {
+            etcd.member(0).resume();
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(
+                () -> given().body(body()).post("/create").then().statusCode(201));
+    }
+}
