@@ -170,6 +170,11 @@ p3() {
     -newer users/target/users-1.0.0-SNAPSHOT-runner 2>/dev/null | head -1 || true)
   if [ ! -x notificator/target/notificator-1.0.0-SNAPSHOT-runner ] || [ ! -x users/target/users-1.0.0-SNAPSHOT-runner ] \
       || [ -n "$stale" ]; then
+    if [ -z "${GRAALVM_HOME:-}" ] && ! command -v native-image >/dev/null; then
+      echo "P3 needs GraalVM or Mandrel to build the native executables: set GRAALVM_HOME (see README.md," \
+        "Native executables; on the project's machines: bash ../shared/native-toolchain/install.sh)" >&2
+      exit 1
+    fi
     echo "Building jars and native executables (-Dnative, ~5 min per service)..."
     ./mvnw -B -q package -DskipTests -Dnative
   else
