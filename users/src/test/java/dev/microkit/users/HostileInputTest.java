@@ -140,7 +140,7 @@ class HostileInputTest {
     void everyBadRequestGetsItsClientErrorInJsonStoresNothingAndTheServiceStaysUp() throws Exception {
         List<Case> cases = cases();
         assertTrue(cases.size() >= 30, "at least 30 cases");
-        long before = count("/users/");
+        long before = count("/users/by-"); // users and email index; the outbox moves with earlier tests' emails
         List<String> failures = new ArrayList<>();
         for (Case c : cases) {
             HttpResponse<String> response = send(c);
@@ -167,7 +167,7 @@ class HostileInputTest {
             }
         }
         assertTrue(failures.isEmpty(), String.join("\n", failures));
-        assertEquals(before, count("/users/"), "nothing was stored");
+        assertEquals(before, count("/users/by-"), "nothing was stored");
         HttpResponse<String> live = HTTP.send(HttpRequest.newBuilder(users.toURI().resolve("q/health/live"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, live.statusCode(), live.body());
