@@ -199,6 +199,13 @@ public class NotificatorClient {
     }
 
     private static RuntimeException translate(Throwable failure, Duration timeout) {
+        // first: a TLS failure says what to fix, also when it ended a call that failed on every instance
+        for (Throwable cause = failure; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause instanceof SSLException) {
+                return new NotificatorUnavailableException("TLS to notificator failed (" + cause.getMessage()
+                        + "): check notificator.tls.ca-file and notificator.tls.server-name", failure);
+            }
+        }
         if (failure instanceof NotificatorUnavailableException unavailable) {
             return unavailable;
         }
@@ -206,12 +213,6 @@ public class NotificatorClient {
             return new NotificatorUnavailableException("no notificator instance is registered", failure);
         }
         Status status = Status.fromThrowable(failure);
-        for (Throwable cause = failure; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-            if (cause instanceof SSLException) {
-                return new NotificatorUnavailableException("TLS to notificator failed (" + cause.getMessage()
-                        + "): check notificator.tls.ca-file and notificator.tls.server-name", failure);
-            }
-        }
         return switch (status.getCode()) {
             case UNAVAILABLE -> new NotificatorUnavailableException(
                     "no notificator instance could be reached: " + status.getDescription(), failure);
