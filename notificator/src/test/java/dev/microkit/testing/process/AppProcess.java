@@ -100,6 +100,12 @@ public final class AppProcess implements AutoCloseable {
         }
     }
 
+    /** The WARN and ERROR lines of the log so far: what a failing assertion should show. */
+    public String warnings() {
+        return String.join("\n", log().lines().filter(line -> line.contains(" WARN ") || line.contains(" ERROR "))
+                .toList());
+    }
+
     public String logTail() {
         List<String> lines = log().lines().toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));

@@ -29,7 +29,8 @@ public final class CreateLoad implements AutoCloseable {
         @Override
         public String toString() {
             return requests + " requests, " + failures + " not answered 201 with a notificationId " + failuresByKind
-                    + ", p99 " + p99Millis + " ms, " + Math.round(perSecond) + " req/s";
+                    + ", p99 " + p99Millis + " ms, max " + outcomes.stream().mapToLong(Outcome::latencyMillis).max()
+                            .orElse(0) + " ms, " + Math.round(perSecond) + " req/s";
         }
     }
 
