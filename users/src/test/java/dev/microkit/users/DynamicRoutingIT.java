@@ -2,6 +2,7 @@ package dev.microkit.users;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -44,15 +45,21 @@ class DynamicRoutingIT {
         usersUri = URI.create("http://127.0.0.1:" + port);
         users = AppProcess.start("users-" + port, USERS, Map.of(
                 "ETCD_ENDPOINTS", etcd.endpoints(),
-                "QUARKUS_HTTP_PORT", String.valueOf(port)));
+                "QUARKUS_HTTP_PORT", String.valueOf(port),
+                // What is tested is failover, not latency: on two cores shared by five JVMs that are still
+                // compiling, a call on a live instance took longer than the 2 s default now and then (CI,
+                // 2026-11-25: 2 of 661 answered "pending", p99 1348 ms), and would count as a failed failover.
+                "NOTIFICATOR_DEADLINE", "6s"));
         await().atMost(Duration.ofSeconds(30)).until(() -> users.log().contains("Listening on"));
     }
 
     @AfterEach
     void stopEverything() {
-        notificators.forEach(AppProcess::close);
         users.close();
+        notificators.forEach(AppProcess::close);
         etcd.close();
+        // its watch ends with it, and is not reported as broken by the client closing under it
+        assertFalse(users.warnings().contains("broken"), users.warnings());
     }
 
     private AppProcess startNotificator(int port) {
@@ -87,7 +94,7 @@ class DynamicRoutingIT {
 
             System.out.printf("[scale-out] %s; served per instance: %s%n", result,
                     notificators.stream().map(DynamicRoutingIT::served).toList());
-            assertEquals(0, result.failures(), result.toString());
+            assertEquals(0, result.failures(), result + "; users warned:\n" + users.warnings());
             notificators.forEach(n -> assertTrue(served(n) > 50, "an instance got " + served(n) + " calls"));
         }
     }
@@ -107,7 +114,7 @@ class DynamicRoutingIT {
             CreateLoad.Result result = load.stop();
 
             System.out.printf("[sigterm] %s%n", result);
-            assertEquals(0, result.failures(), result.toString());
+            assertEquals(0, result.failures(), result + "; users warned:\n" + users.warnings());
         }
     }
 
@@ -126,7 +133,7 @@ class DynamicRoutingIT {
             CreateLoad.Result result = load.stop();
 
             System.out.printf("[sigkill] %s%n", result);
-            assertEquals(0, result.failures(), result.toString());
+            assertEquals(0, result.failures(), result + "; users warned:\n" + users.warnings());
         }
     }
 }

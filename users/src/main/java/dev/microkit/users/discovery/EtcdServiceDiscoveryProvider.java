@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,6 +15,7 @@ import dev.microkit.users.etcd.EtcdClients;
 import dev.microkit.users.etcd.EtcdConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.stork.api.ServiceDiscovery;
 import io.smallrye.stork.api.config.ServiceConfig;
 import io.smallrye.stork.api.config.ServiceDiscoveryAttribute;
@@ -62,8 +63,11 @@ public class EtcdServiceDiscoveryProvider implements ServiceDiscoveryProvider<Et
         return discovery;
     }
 
-    @PreDestroy
-    void close() {
+    /**
+     * Watches end at shutdown, before the etcd clients close: a watch that its closing client breaks would be
+     * reported as broken and re-synced.
+     */
+    void close(@Observes ShutdownEvent event) {
         discoveries.forEach(EtcdServiceDiscovery::close);
     }
 }
