@@ -24,6 +24,7 @@ import dev.microkit.users.store.User;
 import dev.microkit.users.store.UserStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.context.Context;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
@@ -74,7 +75,8 @@ public class UserResource {
     @APIResponse(responseCode = "503", description = "etcd unavailable; nothing was stored")
     public Uni<Response> create(String body) {
         CreateUserRequest request = requests.parse(body);
-        return welcome.create(request.email()).chain(user -> welcome.sendNow(user)
+        Context trace = Context.current(); // this request's, passed on: later steps may run on other threads
+        return welcome.create(request.email()).chain(user -> welcome.sendNow(user, trace)
                 .map(notificationId -> new Created(user.id(), user.email(), notificationId, null))
                 .onFailure().recoverWithItem(() -> new Created(user.id(), user.email(), null,
                         User.Notification.PENDING))

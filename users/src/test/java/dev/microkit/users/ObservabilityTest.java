@@ -5,12 +5,23 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import jakarta.inject.Inject;
 
@@ -41,8 +52,7 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.common.http.TestHTTPResource;
 
 /**
  * Traces after real calls: users here (spans kept in memory), a real notificator process logging JSON. One
@@ -51,15 +61,7 @@ import io.quarkus.test.junit.TestProfile;
  */
 @QuarkusTest
 @WithTestResource(EtcdTestResource.class)
-// A fresh application. In the one the earlier test classes share, the clean-clone CI still saw every gRPC client
-// span made a child of one old request: some continuation still runs on a stale Vert.x context (the replica lease
-// and the channel sweeper were two such causes, fixed; a third is not found yet). See the closing note of issue 7.
-@TestProfile(ObservabilityTest.Fresh.class)
 class ObservabilityTest {
-
-    /** No settings of its own: only a separate application. */
-    public static class Fresh implements QuarkusTestProfile {
-    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Random RANDOM = new Random();
@@ -74,6 +76,9 @@ class ObservabilityTest {
 
     @Inject
     NotificatorClient client;
+
+    @TestHTTPResource("/create")
+    URI create;
 
     @BeforeEach
     void startNotificator() {
@@ -135,6 +140,83 @@ class ObservabilityTest {
         JsonNode line = await().atMost(Duration.ofSeconds(10)).until(() -> sentLine(notificationId),
                 Optional::isPresent).orElseThrow();
         assertEquals(unsampled.getTraceId(), line.path("mdc").path("traceId").asText(), line.toString());
+    }
+
+    /**
+     * A gateway's traffic: concurrent requests, each with its own traceparent (sampled or not), then as many without
+     * one. notificator's log line of each email must carry exactly its request's trace id; requests without a
+     * traceparent get a trace each. Lazily made clients or callbacks that kept an earlier request's Vert.x context
+     * would put emails under a wrong trace: some creates run first so that any such client exists already.
+     */
+    @Test
+    void concurrentCreatesEachKeepTheirOwnTrace() {
+        for (int i = 0; i < 3; i++) {
+            create();
+        }
+        int concurrent = 40;
+        HttpClient http = HttpClient.newHttpClient();
+        Map<String, CompletableFuture<HttpResponse<String>>> withHeader = new HashMap<>();
+        Set<String> sampled = new HashSet<>();
+        for (int i = 0; i < concurrent; i++) {
+            String traceId = TraceId.fromLongs(RANDOM.nextLong(), RANDOM.nextLong() | 1);
+            if (i % 2 == 0) {
+                sampled.add(traceId);
+            }
+            String traceparent = "00-" + traceId + "-" + SpanId.fromLong(RANDOM.nextLong() | 1)
+                    + (sampled.contains(traceId) ? "-01" : "-00");
+            withHeader.put(traceId, http.sendAsync(createRequest().header("traceparent", traceparent).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        List<CompletableFuture<HttpResponse<String>>> withoutHeader = new ArrayList<>();
+        for (int i = 0; i < concurrent; i++) {
+            withoutHeader.add(http.sendAsync(createRequest().build(), HttpResponse.BodyHandlers.ofString()));
+        }
+
+        Map<String, String> expectedTraceByNotification = new HashMap<>();
+        withHeader.forEach((traceId, answer) -> expectedTraceByNotification.put(notificationId(answer), traceId));
+        List<String> unheaded = withoutHeader.stream().map(ObservabilityTest::notificationId).toList();
+
+        List<String> wrong = new ArrayList<>();
+        expectedTraceByNotification.forEach((notificationId, traceId) -> {
+            String logged = loggedTraceId(notificationId);
+            if (!traceId.equals(logged)) {
+                wrong.add(notificationId + " logged under " + logged + ", sent under " + traceId
+                        + (sampled.contains(traceId) ? " (sampled)" : " (not sampled)"));
+            }
+        });
+        Set<String> unheadedTraces = new HashSet<>();
+        unheaded.forEach(notificationId -> unheadedTraces.add(loggedTraceId(notificationId)));
+        unheadedTraces.removeAll(Set.of(""));
+        System.out.printf("[tracing] %d concurrent /create with a traceparent: %d of %d emails under their request's"
+                + " trace id; %d without: %d distinct trace ids%n", concurrent, concurrent - wrong.size(),
+                concurrent, concurrent, unheadedTraces.size());
+        assertEquals(0, wrong.size(), wrong.size() + " emails logged by notificator under another trace than their"
+                + " request's, e.g. " + wrong.subList(0, Math.min(3, wrong.size())));
+        assertEquals(concurrent, unheadedTraces.size(), "one trace per request without a traceparent");
+        unheadedTraces.retainAll(withHeader.keySet());
+        assertEquals(Set.of(), unheadedTraces, "requests without a traceparent reuse none of another request");
+    }
+
+    private HttpRequest.Builder createRequest() {
+        return HttpRequest.newBuilder(create).timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"email\": \"t" + UUID.randomUUID() + "@example.com\"}"));
+    }
+
+    private static String notificationId(CompletableFuture<HttpResponse<String>> answer) {
+        HttpResponse<String> response = answer.join();
+        assertEquals(201, response.statusCode(), response.body());
+        try {
+            String id = JSON.readTree(response.body()).path("notificationId").asText();
+            assertTrue(!id.isEmpty(), "the welcome email was sent at once: " + response.body());
+            return id;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String loggedTraceId(String notificationId) {
+        return await().atMost(Duration.ofSeconds(10)).until(() -> sentLine(notificationId), Optional::isPresent)
+                .orElseThrow().path("mdc").path("traceId").asText();
     }
 
     private static Optional<SpanData> server(List<SpanData> spans) {

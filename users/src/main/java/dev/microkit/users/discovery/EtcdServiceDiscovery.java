@@ -27,7 +27,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
-import dev.microkit.users.etcd.EtcdCall;
+import dev.microkit.users.CallerContext;
 import dev.microkit.users.etcd.EtcdErrors;
 import dev.microkit.users.etcd.LastEtcdFailure;
 import io.micrometer.core.instrument.Counter;
@@ -111,7 +111,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
         if (synced) {
             return Uni.createFrom().item(instances);
         }
-        return EtcdCall.backOnCaller(Uni.createFrom().completionStage(this::firstSync)).replaceWith(() -> instances)
+        return CallerContext.backOnCaller(Uni.createFrom().completionStage(this::firstSync)).replaceWith(() -> instances)
                 .onFailure().transform(failure -> new IllegalStateException("cannot list " + prefix + " in etcd: "
                         + EtcdErrors.describe(failure, lastFailure), failure));
     }

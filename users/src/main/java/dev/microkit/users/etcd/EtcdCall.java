@@ -10,9 +10,8 @@ import javax.net.ssl.SSLException;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
+import dev.microkit.users.CallerContext;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 
 /**
  * One etcd request within a deadline (jetcd sets none). The clients do not wait for a connection before a call
@@ -34,24 +33,13 @@ public final class EtcdCall {
      * own threads: what follows runs where it was started, with that request's trace and log context.
      */
     public static <T> Uni<T> within(Duration timeout, Supplier<CompletableFuture<T>> request) {
-        return backOnCaller(Uni.createFrom().deferred(() -> {
+        return CallerContext.backOnCaller(Uni.createFrom().deferred(() -> {
             long deadline = System.nanoTime() + timeout.toNanos();
             return Uni.createFrom().completionStage(() -> request.get().orTimeout(
                     Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS))
                     .onFailure(failure -> refused(failure) && deadline - System.nanoTime() > FIRST_BACKOFF.toNanos())
                     .retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely();
         }));
-    }
-
-    /**
-     * {@code answer}, delivered on the Vert.x context of whoever subscribes (when there is one) rather than on the
-     * jetcd thread that completed it: code that follows (a gRPC call, a log line) keeps that request's trace.
-     */
-    public static <T> Uni<T> backOnCaller(Uni<T> answer) {
-        return Uni.createFrom().deferred(() -> {
-            Context caller = Vertx.currentContext();
-            return caller == null ? answer : answer.emitOn(task -> caller.runOnContext(ignored -> task.run()));
-        });
     }
 
     private static boolean refused(Throwable failure) {

@@ -64,8 +64,11 @@ public class EtcdClients {
                     // certificate mistake that is never, and a call only ever ends by its deadline, saying nothing.
                     .waitForReady(false)
                     .build();
+            // Every service client now, on this thread: jetcd's stubs keep the Vert.x context current when they
+            // are made, and one made while serving a request would run its callbacks in that request for ever.
             client.getKVClient();
             client.getWatchClient();
+            client.getLeaseClient();
             LOG.debugf("Created etcd client for %s", list);
             return client;
         });

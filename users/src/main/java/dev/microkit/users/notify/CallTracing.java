@@ -17,21 +17,31 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import io.quarkus.opentelemetry.runtime.tracing.instrumentation.grpc.GrpcTracingClientInterceptor;
 
 /**
- * Tracing of users' own notificator channels. A call of a sampled trace goes through Quarkus' gRPC client
- * interceptor, which records a CLIENT span and passes the context on. A call of an unsampled trace (all of them with
- * the default sampler ratio 0) only gets the W3C trace context in its metadata, so that notificator still logs the
- * same trace id. Quarkus' interceptor does much more for such a call, and measured with P1b (Stork client / plain
- * channel, 2026-11-24) that cost about 5% of the client path: 0.837 and 0.857 with it on every call, 0.907 and 0.897
- * with this.
+ * Tracing of users' own notificator channels. Every call carries the trace it belongs to in its {@link CallOptions}
+ * ({@link #TRACE}), captured once where the SendEmail started: the thread that makes an attempt (a retry runs on a
+ * timer, a lookup completes on an etcd callback) may carry any context, even an earlier request's, and nothing here
+ * reads it. Without that option, the current context is used.
+ * <p>
+ * A call of a sampled trace, and one that starts a trace of its own ({@link Context#root()}: the sampler decides),
+ * goes through Quarkus' gRPC client interceptor, which records a CLIENT span and passes the context on. A call of an
+ * unsampled trace (all of them with the default sampler ratio 0) only gets the W3C trace context in its metadata, so
+ * that notificator still logs the same trace id. Quarkus' interceptor does much more for such a call, and measured
+ * with P1b (Stork client / plain channel, 2026-11-24) that cost about 5% of the client path: 0.837 and 0.857 with it
+ * on every call, 0.907 and 0.897 with this.
  */
 @ApplicationScoped
 class CallTracing {
+
+    /** The trace a call belongs to. */
+    static final CallOptions.Key<Context> TRACE = CallOptions.Key.create("dev.microkit.users.trace");
 
     private static final Map<String, Metadata.Key<String>> KEYS = new ConcurrentHashMap<>();
     private static final TextMapSetter<Metadata> SETTER = (headers, name, value) -> headers.put(
@@ -56,9 +66,13 @@ class CallTracing {
     }
 
     private <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-        Context context = Context.current();
-        if (Span.fromContext(context).getSpanContext().isSampled()) {
-            return recording.interceptCall(method, options, next);
+        Context trace = options.getOption(TRACE);
+        Context context = trace != null ? trace : Context.current();
+        SpanContext span = Span.fromContext(context).getSpanContext();
+        if (span.isSampled() || !span.isValid()) {
+            try (Scope ignored = context.makeCurrent()) { // Quarkus' interceptor starts its span from the current
+                return recording.interceptCall(method, options, next);
+            }
         }
         return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
             @Override

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLException;
@@ -21,9 +22,11 @@ import org.jboss.logging.Logger;
 import dev.microkit.proto.MutinyNotificatorGrpc;
 import dev.microkit.proto.SendEmailReply;
 import dev.microkit.proto.SendEmailRequest;
+import dev.microkit.users.CallerContext;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.opentelemetry.context.Context;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.stork.Stork;
@@ -71,15 +74,21 @@ public class NotificatorClient {
     private static final class Call {
         final SendEmailRequest request;
         final Deadline deadline;
+        /** The trace every attempt belongs to, whichever thread makes it. */
+        final Context trace;
+        /** Runs on the caller's Vert.x context, where the call's callbacks and retries run; null without one. */
+        final Executor caller;
         int attempts;
         /** Ids of the instances this call failed on; allocated on the first failure only. */
         Set<Long> failed = Set.of();
         /** Why the last attempt failed: the cause to report when no instance is left to try. */
         Throwable lastFailure;
 
-        Call(SendEmailRequest request, Deadline deadline) {
+        Call(SendEmailRequest request, Deadline deadline, Context trace, Executor caller) {
             this.request = request;
             this.deadline = deadline;
+            this.trace = trace;
+            this.caller = caller;
         }
 
         void failedOn(long instanceId, Throwable failure) {
@@ -91,16 +100,30 @@ public class NotificatorClient {
         }
     }
 
+    /** {@link #sendEmail(String, String, String, Context)} in the current trace. */
+    public Uni<String> sendEmail(String email, String content, String idempotencyKey) {
+        return sendEmail(email, content, idempotencyKey, Context.current());
+    }
+
     /**
+     * Every attempt is made in {@code trace}, and answered on the Vert.x context that subscribed: gRPC's callbacks
+     * (which would otherwise run on a bare event loop thread) and the pauses between attempts run there. On a
+     * thread without a Vert.x context, e.g. quarkusio/quarkus#54354: Quarkus 3.33's OpenTelemetry context
+     * propagation leaves the context of the request whose callback ran there attached to the thread, and every
+     * HTTP request that this event loop receives next takes that request's server span for its parent, which
+     * suppresses its own span (the provider was reworked upstream after 3.33: quarkusio/quarkus#55838, #56805).
+     *
      * @param idempotencyKey the same for every attempt at the same email, so that notificator sends it once
+     * @param trace the trace of every attempt; {@link Context#root()} starts one of its own
      * @return the id notificator gave the email
      */
-    public Uni<String> sendEmail(String email, String content, String idempotencyKey) {
+    public Uni<String> sendEmail(String email, String content, String idempotencyKey, Context trace) {
         Duration timeout = config.deadline();
-        Call call = new Call(SendEmailRequest.newBuilder().setEmail(email).setContent(content)
-                .setIdempotencyKey(idempotencyKey).build(),
-                Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS));
-        return attempt(call).onFailure().transform(failure -> translate(failure, timeout));
+        SendEmailRequest request = SendEmailRequest.newBuilder().setEmail(email).setContent(content)
+                .setIdempotencyKey(idempotencyKey).build();
+        return Uni.createFrom().deferred(() -> attempt(new Call(request,
+                Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS), trace, CallerContext.current())))
+                .onFailure().transform(failure -> translate(failure, timeout));
     }
 
     /** The retry is written out, not Mutiny's retry operator: calls that succeed should pay for nothing else. */
@@ -128,8 +151,8 @@ public class NotificatorClient {
                         return Uni.createFrom().failure(exhausted(call)); // nothing new to try: no retry
                     }
                     metrics.retried();
-                    return Uni.createFrom().voidItem().onItem().delayIt().by(backoff(call.attempts))
-                            .chain(() -> attempt(call));
+                    Uni<Void> pause = Uni.createFrom().voidItem().onItem().delayIt().by(backoff(call.attempts));
+                    return (call.caller == null ? pause : pause.emitOn(call.caller)).chain(() -> attempt(call));
                 }));
     }
 
@@ -174,8 +197,10 @@ public class NotificatorClient {
 
     private Uni<String> send(ServiceInstance instance, Call call) {
         long started = System.nanoTime();
-        return MutinyNotificatorGrpc.newMutinyStub(channels.forInstance(instance)).withDeadline(call.deadline)
-                .sendEmail(call.request)
+        MutinyNotificatorGrpc.MutinyNotificatorStub stub = MutinyNotificatorGrpc
+                .newMutinyStub(channels.forInstance(instance)).withDeadline(call.deadline)
+                .withOption(CallTracing.TRACE, call.trace);
+        return (call.caller == null ? stub : stub.withExecutor(call.caller)).sendEmail(call.request)
                 .onItemOrFailure().invoke((reply, failure) -> {
                     if (failure == null) {
                         instance.recordReply();

@@ -10,6 +10,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.microkit.users.CallerContext;
 import dev.microkit.users.etcd.EtcdCall;
 import dev.microkit.users.etcd.EtcdClients;
 import dev.microkit.users.etcd.EtcdConfig;
@@ -73,7 +74,7 @@ public class ReplicaLease {
         // The memoized answer would otherwise reach every later caller on the Vert.x context of the request that
         // asked first: with its trace (found by ObservabilityTest run after HostileRegistryTest: every later gRPC
         // call was a child of one old request).
-        return EtcdCall.backOnCaller(current);
+        return CallerContext.backOnCaller(current);
     }
 
     /** jetcd is not called while this object's lock is held: jetcd calls back into it. */

@@ -21,11 +21,12 @@ import dev.microkit.users.store.PendingWelcome;
 import dev.microkit.users.store.StoreUnavailableException;
 import dev.microkit.users.store.User;
 import dev.microkit.users.store.UserStore;
-import io.quarkus.runtime.StartupEvent;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.context.Context;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
@@ -64,7 +65,7 @@ public class WelcomeDispatcher {
      * The dispatcher's own Vert.x context, made at startup: every poll runs on it, never on the context of the
      * request or call whose completion started it (which would carry that request's trace into the sends).
      */
-    private volatile Context context;
+    private volatile io.vertx.core.Context context;
     /** Outbox entries as of the last poll from the start, for the gauge {@code users_outbox_pending}. */
     private volatile long pendingSeen;
     /** Where the next poll reads the outbox from: after this key, or from the start when null. */
@@ -115,10 +116,11 @@ public class WelcomeDispatcher {
     /**
      * Sends the welcome email of a user just {@link #create created}.
      *
+     * @param trace the trace of the request that created the user
      * @return the notification id, or a failure once the email is rescheduled for the dispatcher
      */
-    public Uni<String> sendNow(User user) {
-        return send(user, new PendingWelcome(user.id(), user.email(), 0, user.createdAt()))
+    public Uni<String> sendNow(User user, Context trace) {
+        return send(user, new PendingWelcome(user.id(), user.email(), 0, user.createdAt()), trace)
                 .onTermination().invoke(() -> inFlight.remove(user.id()));
     }
 
@@ -161,10 +163,16 @@ public class WelcomeDispatcher {
             return;
         }
         dispatching.incrementAndGet();
+        // Each email on a Vert.x context of its own: its etcd answers and gRPC callbacks come back there, and it
+        // starts a trace of its own, whatever an earlier email left behind.
+        VertxContext.createNewDuplicatedContext(context).runOnContext(ignored -> dispatch(entry));
+    }
+
+    private void dispatch(PendingWelcome entry) {
         lease.id().chain(id -> store.claim(entry.userId(), id, lease.replicaId()))
                 .chain(claimed -> claimed
                         ? store.find(entry.userId()).chain(user -> user.isPresent()
-                                ? send(user.get(), entry).replaceWithVoid()
+                                ? send(user.get(), entry, Context.root()).replaceWithVoid()
                                 : dropOrphan(entry))
                         : Uni.createFrom().voidItem())
                 .onTermination().invoke(() -> {
@@ -182,8 +190,8 @@ public class WelcomeDispatcher {
      * Sends, then records it on the user. A failure to send reschedules it and gives up the claim; a failure to
      * record it leaves the entry claimed by this replica, which sends it again later under the same idempotency key.
      */
-    private Uni<String> send(User user, PendingWelcome entry) {
-        return notificator.sendEmail(user.email(), WELCOME, user.id())
+    private Uni<String> send(User user, PendingWelcome entry, Context trace) {
+        return notificator.sendEmail(user.email(), WELCOME, user.id(), trace)
                 .invoke(() -> {
                     if (sendFailing.compareAndSet(true, false)) {
                         LOG.info("Welcome emails are being sent again");

@@ -23,8 +23,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.stork.Stork;
+import io.vertx.core.Vertx;
 
 /**
  * Benchmark P1b, not a test (tag {@code benchmark}, excluded from the build; run by deploy/bench/run.sh): SendEmail
@@ -47,6 +49,9 @@ class ClientPathBenchmark {
     @Inject
     NotificatorClient client;
 
+    @Inject
+    Vertx vertx;
+
     @Test
     void storkClientVersusPlainChannel() throws Exception {
         try (AppProcess notificator = Notificators.startRegistered(etcd)) {
@@ -58,13 +63,20 @@ class ClientPathBenchmark {
             var stub = MutinyNotificatorGrpc.newMutinyStub(plain);
             Supplier<Uni<?>> a = () -> stub.withDeadlineAfter(2, TimeUnit.SECONDS).sendEmail(request);
             Supplier<Uni<?>> b = () -> client.sendEmail("bench@example.com", "Hi", "");
+            // C: as a request makes it, from a duplicated Vert.x context of its own, where its answer comes back
+            Supplier<Uni<?>> c = () -> Uni.createFrom().emitter(emitter -> VertxContext
+                    .createNewDuplicatedContext(vertx.getOrCreateContext()).runOnContext(ignored -> client
+                            .sendEmail("bench@example.com", "Hi", "").subscribe()
+                            .with(emitter::complete, emitter::fail)));
             try {
                 for (int i = 0; i < 2; i++) { // warm-up, not counted
                     run(a, ROUND);
                     run(b, ROUND);
+                    run(c, ROUND);
                 }
                 double sumA = 0;
                 double sumB = 0;
+                double sumC = 0;
                 System.out.printf("[P1b] concurrency %d, %d s rounds, order A B then B A alternately%n", CONCURRENCY,
                         ROUND.toSeconds());
                 for (int round = 1; round <= ROUNDS; round++) {
@@ -72,13 +84,17 @@ class ClientPathBenchmark {
                     double rateA = aFirst ? run(a, ROUND) : 0;
                     double rateB = run(b, ROUND);
                     rateA = aFirst ? rateA : run(a, ROUND);
+                    double rateC = run(c, ROUND);
                     sumA += rateA;
                     sumB += rateB;
+                    sumC += rateC;
                     System.out.printf("[P1b] round %d: A plain channel %.0f calls/s, B Stork client %.0f calls/s, "
                             + "B/A %.3f%n", round, rateA, rateB, rateB / rateA);
                 }
                 System.out.printf("[P1b] total: A %.0f calls/s, B %.0f calls/s, B/A %.3f%n", sumA / ROUNDS,
                         sumB / ROUNDS, sumB / sumA);
+                System.out.printf("[P1b] from a request's Vert.x context: C %.0f calls/s, C/B %.3f%n",
+                        sumC / ROUNDS, sumC / sumB);
             } finally {
                 plain.shutdownNow();
             }
