@@ -8,6 +8,8 @@ import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLException;
 
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
@@ -35,6 +37,16 @@ public final class EtcdErrors {
             }
         }
         return described;
+    }
+
+    /** etcd no longer knows the lease (revoked, or expired during an outage): a new one is needed. */
+    static boolean isLeaseNotFound(Throwable failure) {
+        for (Throwable cause = failure; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public static String describe(Throwable thrown) {

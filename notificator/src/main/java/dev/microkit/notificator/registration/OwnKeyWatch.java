@@ -9,8 +9,6 @@ import org.jboss.logging.Logger;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.common.exception.ErrorCode;
-import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -108,21 +106,12 @@ final class OwnKeyWatch {
                 .whenComplete((put, failure) -> {
                     if (failure == null) {
                         LOG.warnf("Registration key %s %s while lease %x lives; put it back", key, what, leaseId);
-                    } else if (isLeaseNotFound(failure)) {
+                    } else if (EtcdErrors.isLeaseNotFound(failure)) {
                         leaseLost.accept("lease not found when putting the deleted key back");
                     } else {
                         onBroken(failure);
                     }
                 });
-    }
-
-    private static boolean isLeaseNotFound(Throwable failure) {
-        for (Throwable cause = failure; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-            if (cause instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Reads the key after a pause, puts it back if it is missing, and watches from the revision read. */

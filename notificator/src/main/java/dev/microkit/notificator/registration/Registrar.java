@@ -25,8 +25,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.common.exception.ErrorCode;
-import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
@@ -352,7 +350,7 @@ public class Registrar {
 
         @Override
         public void onError(Throwable failure) {
-            if (failure instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND) {
+            if (EtcdErrors.isLeaseNotFound(failure)) {
                 lost(leaseId, "lease not found");
             } else {
                 LOG.debugf("Keep-alive of lease %x failed, jetcd retries: %s", leaseId, failure);
