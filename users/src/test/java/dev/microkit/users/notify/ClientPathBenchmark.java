@@ -21,6 +21,13 @@ import dev.microkit.testing.process.AppProcess;
 import dev.microkit.users.testing.Notificators;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.common.vertx.VertxContext;
@@ -62,11 +69,14 @@ class ClientPathBenchmark {
                     .build();
             var stub = MutinyNotificatorGrpc.newMutinyStub(plain);
             Supplier<Uni<?>> a = () -> stub.withDeadlineAfter(2, TimeUnit.SECONDS).sendEmail(request);
-            Supplier<Uni<?>> b = () -> client.sendEmail("bench@example.com", "Hi", "");
+            // as in production with the default sampler ratio 0: every call in a trace that is not sampled
+            Context unsampled = Context.root().with(Span.wrap(SpanContext.create(TraceId.fromLongs(1, 2),
+                    SpanId.fromLong(3), TraceFlags.getDefault(), TraceState.getDefault())));
+            Supplier<Uni<?>> b = () -> client.sendEmail("bench@example.com", "Hi", "", unsampled);
             // C: as a request makes it, from a duplicated Vert.x context of its own, where its answer comes back
             Supplier<Uni<?>> c = () -> Uni.createFrom().emitter(emitter -> VertxContext
                     .createNewDuplicatedContext(vertx.getOrCreateContext()).runOnContext(ignored -> client
-                            .sendEmail("bench@example.com", "Hi", "").subscribe()
+                            .sendEmail("bench@example.com", "Hi", "", unsampled).subscribe()
                             .with(emitter::complete, emitter::fail)));
             try {
                 for (int i = 0; i < 2; i++) { // warm-up, not counted
