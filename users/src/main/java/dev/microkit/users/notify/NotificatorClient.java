@@ -107,11 +107,11 @@ public class NotificatorClient {
 
     /**
      * Every attempt is made in {@code trace}, and answered on the Vert.x context that subscribed: gRPC's callbacks
-     * (which would otherwise run on a bare event loop thread) and the pauses between attempts run there. On a
-     * thread without a Vert.x context, e.g. quarkusio/quarkus#54354: Quarkus 3.33's OpenTelemetry context
-     * propagation leaves the context of the request whose callback ran there attached to the thread, and every
-     * HTTP request that this event loop receives next takes that request's server span for its parent, which
-     * suppresses its own span (the provider was reworked upstream after 3.33: quarkusio/quarkus#55838, #56805).
+     * (which would otherwise run on a bare event loop thread) and the pauses between attempts run there. Why: on a
+     * thread without a Vert.x context, Quarkus 3.33's OpenTelemetry context propagation leaves the context of the
+     * request whose callback ran there attached to the thread (quarkusio/quarkus#54354; the provider was reworked
+     * upstream after 3.33, #55838 and #56805), and every HTTP request that this event loop accepts next takes that
+     * request's server span for its parent, which suppresses its own span.
      *
      * @param idempotencyKey the same for every attempt at the same email, so that notificator sends it once
      * @param trace the trace of every attempt; {@link Context#root()} starts one of its own

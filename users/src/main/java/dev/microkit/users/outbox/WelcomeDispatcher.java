@@ -85,7 +85,8 @@ public class WelcomeDispatcher {
     }
 
     void start(@Observes StartupEvent event) {
-        context = vertx.getOrCreateContext();
+        // duplicated: what the polls' callbacks attach (a trace, a log context) stays on it, never on the event loop
+        context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
         context.runOnContext(ignored -> timer = vertx.setPeriodic(config.pollInterval().toMillis(), tick -> poll()));
     }
 
