@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A packaged Quarkus application (its {@link Artifact}: the jar, or the native executable) run as a child process, as
- * it runs in production: it can be stopped with SIGTERM or killed with SIGKILL. Its output goes to
+ * A packaged Quarkus application (its {@link Artifact}: the jar, or the native executable), or a foreign program, run as
+ * a child process, as it runs in production: it can be stopped with SIGTERM or killed with SIGKILL. Its output goes to
  * {@code target/process-logs/<name>.log}.
  */
 public final class AppProcess implements AutoCloseable {
@@ -30,13 +30,18 @@ public final class AppProcess implements AutoCloseable {
 
     /** Starts the artifact with the current environment plus {@code env}. */
     public static AppProcess start(String name, Artifact artifact, Map<String, String> env) {
+        return start(name, artifact.command(), env);
+    }
+
+    /** Starts any program the same way: a foreign client or server that a test runs beside ours. */
+    public static AppProcess start(String name, List<String> command, Map<String, String> env) {
         Path log = Path.of("target", "process-logs", name + ".log");
         try {
             Files.createDirectories(log.getParent());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        ProcessBuilder builder = new ProcessBuilder(artifact.command())
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
         builder.environment().putAll(env);
