@@ -1,5 +1,6 @@
 package dev.microkit.users.notify;
 
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -218,9 +219,18 @@ public class NotificatorClient {
                 .map(SendEmailReply::getId);
     }
 
+    /**
+     * UNAVAILABLE, and the connection closing under a call: grpc-java says UNKNOWN "channel closed" when it could not
+     * write to a connection that closed (a notificator killed with calls in flight; seen in DynamicRoutingIT, 2 of
+     * 2946 calls). Either way the instance is gone, and the idempotency key makes trying another one safe.
+     */
     private static boolean isRetryable(Throwable failure) {
-        return !(failure instanceof NotificatorUnavailableException)
-                && Status.fromThrowable(failure).getCode() == Status.Code.UNAVAILABLE;
+        if (failure instanceof NotificatorUnavailableException) {
+            return false;
+        }
+        Status status = Status.fromThrowable(failure);
+        return status.getCode() == Status.Code.UNAVAILABLE
+                || status.getCode() == Status.Code.UNKNOWN && status.getCause() instanceof ClosedChannelException;
     }
 
     private static RuntimeException translate(Throwable failure, Duration timeout) {
