@@ -2,6 +2,7 @@ package dev.microkit.users.outbox;
 
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
@@ -42,7 +43,7 @@ public class ReplicaLease {
     private final Duration ttl;
     private final Duration timeout;
     private final LastEtcdFailure lastFailure;
-    private Uni<Long> current; // guarded by this
+    private CompletableFuture<Long> current; // guarded by this
     /** The lease {@link #current} granted, 0 while it is being granted (etcd never grants lease 0); guarded by this. */
     private long currentId;
     private CloseableClient keepAlive; // guarded by this
@@ -61,20 +62,30 @@ public class ReplicaLease {
     }
 
     /** The lease id; the first call (or the first after the lease was lost) grants one. */
-    public synchronized Uni<Long> id() {
-        if (current == null) {
-            current = EtcdCall.within(timeout, () -> etcd.getLeaseClient().grant(ttl.toSeconds()))
+    public Uni<Long> id() {
+        CompletableFuture<Long> lease;
+        boolean grant = false;
+        synchronized (this) {
+            if (current == null) {
+                current = new CompletableFuture<>();
+                grant = true;
+            }
+            lease = current;
+        }
+        if (grant) {
+            EtcdCall.within(timeout, () -> etcd.getLeaseClient().grant(ttl.toSeconds()))
                     .map(granted -> granted.getID())
                     .invoke(this::keepAlive)
                     .onFailure().invoke(failure -> lost(0, failure))
                     .onFailure().transform(failure -> StoreUnavailableException.because("store the user", failure,
                             timeout, EtcdErrors.describe(failure, lastFailure)))
-                    .memoize().indefinitely();
+                    .subscribe().with(lease::complete, lease::completeExceptionally);
         }
-        // The memoized answer would otherwise reach every later caller on the Vert.x context of the request that
-        // asked first: with its trace (found by ObservabilityTest run after HostileRegistryTest: every later gRPC
-        // call was a child of one old request).
-        return CallerContext.backOnCaller(current);
+        // A new Uni for each caller, made here on the caller's context, and answered there: one Uni kept and shared
+        // (memoized) carries the context of the request that made it, and Quarkus 3.33's context propagation puts
+        // that request's trace on every later caller's context (quarkusio/quarkus#54354; users' log lines of later
+        // requests and outbox emails carried the first request's trace id).
+        return CallerContext.backOnCaller(Uni.createFrom().completionStage(lease));
     }
 
     /** jetcd is not called while this object's lock is held: jetcd calls back into it. */
@@ -136,7 +147,7 @@ public class ReplicaLease {
 
     @PreDestroy
     void revoke() {
-        Uni<Long> lease;
+        CompletableFuture<Long> lease;
         CloseableClient renewing;
         synchronized (this) {
             lease = current;
@@ -152,7 +163,7 @@ public class ReplicaLease {
             renewing.close();
         }
         try {
-            long id = lease.await().atMost(timeout);
+            long id = lease.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             etcd.getLeaseClient().revoke(id).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.debugf("Could not revoke the outbox lease; its claims expire within %s: %s", ttl, e);
