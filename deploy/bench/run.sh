@@ -4,6 +4,8 @@
 #   P1   /create through users with the etcd discovery (A) vs Stork's static list with the same address (B):
 #        wrk, alternating A B A B, req/s, p50, p99, non-201 answers, B/A.
 #   P1b  the client path alone, in one JVM: SendEmail calls/s through the Stork client vs a plain grpc-java channel.
+#   P1c  notificator's gRPC server: SendEmail calls/s of its own grpc-java server (as shipped) vs Quarkus' single-port
+#        Vert.x server (the same jar with QUARKUS_GRPC_SERVER_USE_SEPARATE_SERVER=false), plain channels.
 #   P2   time from a new notificator's registration to its first call, and failed calls while one of 3 is
 #        stopped with SIGTERM or SIGKILL under load (DynamicRoutingIT).
 #   P3   native executables vs JVM, side by side on one etcd (each pair under its own key prefix): exec to registered
@@ -30,7 +32,8 @@ rounds="${ROUNDS:-4}"
 duration="${DURATION:-10s}"
 connections="${CONNECTIONS:-32}"
 etcd_port="${ETCD_PORT:-22379}"
-notificator_port="${NOTIFICATOR_PORT:-18082}"
+notificator_port="${NOTIFICATOR_PORT:-18082}" # gRPC; native P3 side: +1
+notificator_http_port="${NOTIFICATOR_HTTP_PORT:-18092}" # health
 users_a_port="${USERS_A_PORT:-18802}"
 users_b_port="${USERS_B_PORT:-18803}"
 
@@ -92,10 +95,11 @@ p1() {
   ./mvnw -B -q package -DskipTests
   start_etcd
 
-  QUARKUS_HTTP_PORT=$notificator_port REGISTRATION_ADVERTISED_HOST=127.0.0.1 QUARKUS_LOG_CONSOLE_ASYNC=true \
+  QUARKUS_GRPC_SERVER_PORT=$notificator_port QUARKUS_HTTP_PORT=$notificator_http_port \
+    REGISTRATION_ADVERTISED_HOST=127.0.0.1 QUARKUS_LOG_CONSOLE_ASYNC=true \
     java -jar notificator/target/quarkus-app/quarkus-run.jar > "$work/notificator.log" 2>&1 &
   pids+=($!)
-  await "http://127.0.0.1:$notificator_port/q/health/ready"
+  await "http://127.0.0.1:$notificator_http_port/q/health/ready"
   QUARKUS_HTTP_PORT=$users_a_port java -jar users/target/quarkus-app/quarkus-run.jar > "$work/users-a.log" 2>&1 &
   pids+=($!)
   QUARKUS_HTTP_PORT=$users_b_port java \
@@ -133,16 +137,22 @@ p1() {
 
 p1b() {
   echo "P1b: SendEmail calls/s in one JVM, A = plain grpc-java channel, B = Stork client (etcd discovery)"
+  echo "P1c: SendEmail calls/s, A = notificator's own gRPC server, B = the single-port server"
   echo "     (production settings: metrics on, tracing on with the default sampler ratio 0)"
   out="$(./mvnw -B -pl users -am test -Dtest=ClientPathBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
     -Dsurefire.excludedGroups=none -Dgroups=benchmark -Dquarkus.otel.traces.sampler.arg=0 2>&1 \
-    | grep -E '^\[P1b\]|BUILD FAILURE|ERROR\]' || true)"
+    | grep -E '^\[P1[bc]\]|^\[bench\]|BUILD FAILURE|ERROR\]' || true)"
   echo "$out"
   # [P1b] total: A 56835 calls/s, B 52815 calls/s, B/A 0.929
   read -r a b <<<"$(echo "$out" | sed -nE 's/^\[P1b\] total: A ([0-9.]+) calls\/s, B ([0-9.]+) calls\/s.*/\1 \2/p')"
   if [ -n "${a:-}" ]; then
     record "P1b SendEmail (plain channel)" "$a" ""
     record "P1b SendEmail (Stork client)" "$b" ""
+  fi
+  read -r a b <<<"$(echo "$out" | sed -nE 's/^\[P1c\] total: A ([0-9.]+) calls\/s, B ([0-9.]+) calls\/s.*/\1 \2/p')"
+  if [ -n "${a:-}" ]; then
+    record "P1c SendEmail (separate gRPC server)" "$a" ""
+    record "P1c SendEmail (single-port server)" "$b" ""
   fi
 }
 
@@ -200,7 +210,7 @@ p3() {
     # exec to registered: until the key is in etcd
     local t0
     t0=$(now_ms)
-    QUARKUS_HTTP_PORT=$n_port REGISTRATION_ADVERTISED_HOST=127.0.0.1 REGISTRATION_PREFIX=$prefix \
+    QUARKUS_GRPC_SERVER_PORT=$n_port QUARKUS_HTTP_PORT=0 REGISTRATION_ADVERTISED_HOST=127.0.0.1 REGISTRATION_PREFIX=$prefix \
       QUARKUS_LOG_CONSOLE_ASYNC=true "${notificator_cmd[@]}" > "$work/notificator-$side.log" 2>&1 &
     notificator_pid[$side]=$!; pids+=($!)
     for _ in $(seq 1 3000); do
@@ -310,9 +320,11 @@ report() {
     echo
     tail -n +2 "$csv" | awk -F, '
       /^P1 .*etcd/ {p1a=$2} /^P1 .*static/ {p1b=$2} /^P1b .*plain/ {cpa=$2} /^P1b .*Stork/ {cpb=$2}
+      /^P1c .*separate/ {spa=$2} /^P1c .*single/ {spb=$2}
       END {
         if (p1a && p1b) printf "P1: etcd discovery / static list = %.3f. ", p1a / p1b
-        if (cpa && cpb) printf "P1b: Stork client / plain channel = %.3f.", cpb / cpa
+        if (cpa && cpb) printf "P1b: Stork client / plain channel = %.3f. ", cpb / cpa
+        if (spa && spb) printf "P1c: separate gRPC server / single-port server = %.3f.", spa / spb
         print ""
       }'
   } > "$results/benchmark.md"

@@ -76,7 +76,7 @@ fi
 
 for i in $(seq 0 $((count - 1))); do
   port=$((first_notificator_port + i))
-  QUARKUS_HTTP_PORT=$port REGISTRATION_ADVERTISED_HOST=127.0.0.1 \
+  QUARKUS_GRPC_SERVER_PORT=$port QUARKUS_HTTP_PORT=$((port + 1000)) REGISTRATION_ADVERTISED_HOST=127.0.0.1 \
     java -jar "$notificator_jar" > "$work/notificator-$port.log" 2>&1 &
   pids+=($!)
 done
@@ -85,8 +85,8 @@ pids+=($!)
 
 for i in $(seq 0 $((count - 1))); do
   port=$((first_notificator_port + i))
-  wait_for "http://127.0.0.1:$port/q/health/ready" "notificator on :$port"
-  echo "notificator     127.0.0.1:$port (gRPC + /q/health), log $work/notificator-$port.log"
+  wait_for "http://127.0.0.1:$((port + 1000))/q/health/ready" "notificator on :$port"
+  echo "notificator     127.0.0.1:$port (gRPC; /q/health on :$((port + 1000))), log $work/notificator-$port.log"
 done
 wait_for "http://127.0.0.1:$users_port/q/health/live" "users"
 echo "users           http://localhost:$users_port (/q/swagger-ui, /q/health), log $work/users.log"

@@ -10,13 +10,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The Dockerfiles: the multi-stage one builds the native image from sources with Docker alone, the Quarkus-standard
- * native-micro one packages an executable built by {@code -Dnative}; all run as non-root on the service's port.
+ * native-micro one packages an executable built by {@code -Dnative}; all run as non-root and expose the service's ports
+ * (notificator: gRPC 8082, health and metrics 8083).
  */
 class DockerfilesTest {
 
     @ParameterizedTest
-    @CsvSource({ "notificator,8082", "users,8802" })
-    void multistageImageIsBuiltFromSourcesAndRunsAsNonRoot(String module, int port) throws Exception {
+    @CsvSource({ "notificator,8082 8083", "users,8802" })
+    void multistageImageIsBuiltFromSourcesAndRunsAsNonRoot(String module, String ports) throws Exception {
         String dockerfile = Files.readString(Path.of("..", module, "src", "main", "docker", "Dockerfile.multistage"));
 
         assertTrue(dockerfile.startsWith("# syntax=docker/dockerfile:"), "BuildKit syntax first, for cache mounts");
@@ -25,14 +26,14 @@ class DockerfilesTest {
         assertTrue(dockerfile.contains("./mvnw -B -pl " + module + " -am package -DskipTests"
                 + " -Dquarkus.native.enabled=true"));
         assertTrue(dockerfile.contains("FROM quay.io/quarkus/ubi9-quarkus-micro-image:"));
-        assertTrue(dockerfile.contains("EXPOSE " + port + "\n"));
+        assertTrue(dockerfile.contains("EXPOSE " + ports + "\n"));
         assertTrue(dockerfile.contains("USER 1001\n"));
         assertTrue(dockerfile.contains("ENTRYPOINT [\"./application\", \"-Dquarkus.http.host=0.0.0.0\"]"));
     }
 
     @ParameterizedTest
-    @CsvSource({ "notificator,8082", "users,8802" })
-    void nativeMicroImagePackagesTheBuiltExecutableAndRunsAsNonRoot(String module, int port) throws Exception {
+    @CsvSource({ "notificator,8082 8083", "users,8802" })
+    void nativeMicroImagePackagesTheBuiltExecutableAndRunsAsNonRoot(String module, String ports) throws Exception {
         String dockerfile = Files.readString(Path.of("..", module, "src", "main", "docker", "Dockerfile.native-micro"));
         String dockerignore = Files.readString(Path.of("..", module, ".dockerignore"));
 
@@ -40,18 +41,18 @@ class DockerfilesTest {
                 "says how to build the executable it packages");
         assertTrue(dockerfile.contains("FROM quay.io/quarkus/ubi9-quarkus-micro-image:"));
         assertTrue(dockerfile.contains("COPY --chown=1001:root --chmod=0755 target/*-runner /work/application\n"));
-        assertTrue(dockerfile.contains("EXPOSE " + port + "\n"));
+        assertTrue(dockerfile.contains("EXPOSE " + ports + "\n"));
         assertTrue(dockerfile.contains("USER 1001\n"));
         assertTrue(dockerfile.contains("ENTRYPOINT [\"./application\", \"-Dquarkus.http.host=0.0.0.0\"]"));
         assertTrue(dockerignore.contains("\n*\n!target/*-runner\n"), "the module context sends the executable only");
     }
 
     @ParameterizedTest
-    @CsvSource({ "notificator,8082", "users,8802" })
-    void jvmImageRunsAsNonRootOnTheServicesPort(String module, int port) throws Exception {
+    @CsvSource({ "notificator,8082 8083", "users,8802" })
+    void jvmImageRunsAsNonRootOnTheServicesPort(String module, String ports) throws Exception {
         String dockerfile = Files.readString(Path.of("..", module, "src", "main", "docker", "Dockerfile.jvm"));
 
-        assertTrue(dockerfile.contains("EXPOSE " + port + "\n"));
+        assertTrue(dockerfile.contains("EXPOSE " + ports + "\n"));
         assertTrue(dockerfile.contains("USER 185\n"));
         assertTrue(dockerfile.contains("-Dquarkus.http.host=0.0.0.0"));
     }

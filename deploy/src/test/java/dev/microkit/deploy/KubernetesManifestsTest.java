@@ -84,6 +84,12 @@ class KubernetesManifestsTest {
         assertTrue(deployment.at("/spec/template/spec/terminationGracePeriodSeconds").asInt() > drainSeconds);
         assertEquals(1, find("PodDisruptionBudget", "notificator").at("/spec/maxUnavailable").asInt());
         assertEquals("microkit/notificator:native", container.get("image").asText());
+        assertEquals("grpc", container.at("/ports/0/name").asText());
+        assertEquals(8082, container.at("/ports/0/containerPort").asInt());
+        assertEquals("http", container.at("/ports/1/name").asText());
+        assertEquals(8083, container.at("/ports/1/containerPort").asInt());
+        assertEquals("http", container.at("/readinessProbe/httpGet/port").asText(), "health is on HTTP, not gRPC");
+        assertEquals("http", container.at("/livenessProbe/httpGet/port").asText());
     }
 
     @Test

@@ -48,7 +48,8 @@ class NotificatorProcessIT {
     private static AppProcess startNotificator(int port, Map<String, String> extraEnv) {
         Map<String, String> env = new HashMap<>(Map.of(
                 "ETCD_ENDPOINTS", etcd.endpoints(),
-                "QUARKUS_HTTP_PORT", String.valueOf(port),
+                "QUARKUS_GRPC_SERVER_PORT", String.valueOf(port),
+                "QUARKUS_HTTP_PORT", "0",
                 "REGISTRATION_ADVERTISED_HOST", "127.0.0.1",
                 "REGISTRATION_TTL", TTL.toSeconds() + "s"));
         env.putAll(extraEnv);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.net.URL;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterEach;
@@ -17,21 +16,21 @@ import dev.microkit.testing.etcd.EtcdTestResource;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
+@WithTestResource(GrpcTestPort.class)
 @WithTestResource(EtcdTestResource.class)
 class NotificatorServiceTest {
 
-    @TestHTTPResource("/")
-    URL server;
+    @GrpcTestPort.Port
+    int grpcPort;
 
     private NotificatorChannel notificator;
 
     @BeforeEach
     void connect() {
-        notificator = NotificatorChannel.to(server.getPort());
+        notificator = NotificatorChannel.to(grpcPort);
     }
 
     @AfterEach

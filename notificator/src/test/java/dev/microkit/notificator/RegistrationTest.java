@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URL;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -23,11 +22,11 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.DeleteOption;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /** Registration in a real etcd, with a 2 s lease (the test profile). */
 @QuarkusTest
+@WithTestResource(GrpcTestPort.class)
 @WithTestResource(EtcdTestResource.class)
 class RegistrationTest {
 
@@ -36,11 +35,11 @@ class RegistrationTest {
     @InjectEtcd
     EtcdCluster etcd;
 
-    @TestHTTPResource("/")
-    URL server;
+    @GrpcTestPort.Port
+    int grpcPort;
 
     private String key() {
-        return "/services/notificator/127.0.0.1:" + server.getPort();
+        return "/services/notificator/127.0.0.1:" + grpcPort;
     }
 
     private KeyValue awaitKey() {
@@ -51,7 +50,7 @@ class RegistrationTest {
     void keyHoldsTheEtcdNamingEndpointJson() {
         String value = awaitKey().getValue().toString(UTF_8);
 
-        String expected = "\\{\"Op\":0,\"Addr\":\"127\\.0\\.0\\.1:" + server.getPort()
+        String expected = "\\{\"Op\":0,\"Addr\":\"127\\.0\\.0\\.1:" + grpcPort
                 + "\",\"Metadata\":\"id=[0-9a-f-]{36}&version=1\\.0\\.0-SNAPSHOT\"\\}";
         assertTrue(value.matches(expected), value + " does not match " + expected);
     }

@@ -51,9 +51,11 @@ class SecureEtcdIT {
         }
     }
 
-    private static AppProcess start(String name, int port, Consumer<Map<String, String>> change) {
+    /** A notificator with health on HTTP {@code port} and gRPC on {@code grpcPort}. */
+    private static AppProcess start(String name, int port, int grpcPort, Consumer<Map<String, String>> change) {
         Map<String, String> properties = new HashMap<>(etcd.clientProperties());
         properties.put("quarkus.http.port", String.valueOf(port));
+        properties.put("quarkus.grpc.server.port", String.valueOf(grpcPort));
         properties.put("registration.advertised-host", "127.0.0.1");
         properties.put("registration.ttl", "3s");
         change.accept(properties);
@@ -63,9 +65,10 @@ class SecureEtcdIT {
     @Test
     void registersOverTlsAsTheApplicationUserAndDeregistersAtShutdown() throws Exception {
         int port = FreePorts.next();
-        String key = "/services/notificator/127.0.0.1:" + port;
+        int grpcPort = FreePorts.next();
+        String key = "/services/notificator/127.0.0.1:" + grpcPort;
         String health;
-        try (AppProcess notificator = start("ok", port, properties -> {
+        try (AppProcess notificator = start("ok", port, grpcPort, properties -> {
         })) {
             Readiness.awaitUp(port, notificator);
             assertTrue(etcd.get(key).isPresent(), "registered as " + EtcdCluster.APP_USER);
@@ -94,7 +97,8 @@ class SecureEtcdIT {
         String name = wrong.name();
         String expected = wrong.reason();
         int port = FreePorts.next();
-        try (AppProcess notificator = start(name.replace(' ', '-'), port, wrong.change())) {
+        int grpcPort = FreePorts.next();
+        try (AppProcess notificator = start(name.replace(' ', '-'), port, grpcPort, wrong.change())) {
             long started = System.nanoTime();
             String body = Readiness.await(port, notificator, b -> b.contains(expected), Duration.ofSeconds(20));
             System.out.printf("[secure etcd] %s: readiness DOWN with the reason %d ms after the first answer%n", name,
@@ -103,7 +107,7 @@ class SecureEtcdIT {
             assertEquals(503, Readiness.get(port).statusCode());
             assertTrue(notificator.log().contains(expected), "the log says why:\n" + notificator.logTail());
             EtcdCluster.assertNoJetcdRetryLinesIn(notificator.log());
-            assertTrue(etcd.get("/services/notificator/127.0.0.1:" + port).isEmpty());
+            assertTrue(etcd.get("/services/notificator/127.0.0.1:" + grpcPort).isEmpty());
             etcd.assertNoSecretsIn(notificator.log() + body);
         }
     }
@@ -111,7 +115,7 @@ class SecureEtcdIT {
     @Test
     void aKeyJetcdCannotReadStopsTheStartWithHowToConvertIt() {
         int port = FreePorts.next();
-        try (AppProcess notificator = start("pkcs1-key", port, p -> p.put("etcd.tls.key-file",
+        try (AppProcess notificator = start("pkcs1-key", port, FreePorts.next(), p -> p.put("etcd.tls.key-file",
                 certs.clientKeyTraditional().toString()))) {
             assertNotEquals(0, notificator.awaitExit(Duration.ofSeconds(30)));
             String log = notificator.log();

@@ -8,7 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -38,6 +38,7 @@ class MetricsTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static AppProcess notificator;
     private static int notificatorPort;
+    private static int notificatorHttpPort;
 
     @InjectEtcd
     EtcdCluster etcd;
@@ -46,7 +47,9 @@ class MetricsTest {
     void startNotificator() {
         if (notificator == null) {
             notificatorPort = FreePorts.next();
-            notificator = Notificators.start(etcd, notificatorPort, Duration.ofSeconds(10));
+            notificatorHttpPort = FreePorts.next();
+            notificator = Notificators.start("notificator", etcd, notificatorPort,
+                    Map.of("QUARKUS_HTTP_PORT", String.valueOf(notificatorHttpPort)));
             Notificators.awaitRegistered(etcd, notificatorPort);
         }
     }
@@ -68,14 +71,14 @@ class MetricsTest {
     void metricsOfBothServicesMoveWithRealCalls() throws Exception {
         create(); // every series exists from here on
         String users = given().get("/q/metrics").asString();
-        String notificatorMetrics = scrape(notificatorPort);
+        String notificatorMetrics = scrape(notificatorHttpPort);
         String instance = "127.0.0.1:" + notificatorPort;
 
         for (int i = 0; i < 3; i++) {
             create();
         }
         String usersAfter = given().get("/q/metrics").asString();
-        String notificatorAfter = scrape(notificatorPort);
+        String notificatorAfter = scrape(notificatorHttpPort);
 
         assertMoved(users, usersAfter, "http_server_requests_seconds_count{method=\"POST\",outcome=\"SUCCESS\","
                 + "status=\"201\",uri=\"/create\"}", 3);

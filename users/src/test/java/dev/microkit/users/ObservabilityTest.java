@@ -84,11 +84,8 @@ class ObservabilityTest {
     void startNotificator() {
         if (notificator == null) {
             notificatorPort = FreePorts.next();
-            notificator = AppProcess.start("notificator-json-logs-" + notificatorPort, Notificators.ARTIFACT, Map.of(
-                    "ETCD_ENDPOINTS", etcd.endpoints(),
-                    "QUARKUS_HTTP_PORT", String.valueOf(notificatorPort),
-                    "REGISTRATION_ADVERTISED_HOST", "127.0.0.1",
-                    "QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true"));
+            notificator = Notificators.start("notificator-json-logs", etcd, notificatorPort,
+                    Map.of("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true"));
             Notificators.awaitRegistered(etcd, notificatorPort);
         }
     }

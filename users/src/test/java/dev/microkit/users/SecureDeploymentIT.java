@@ -54,11 +54,10 @@ class SecureDeploymentIT {
         etcd = EtcdCluster.startSecure(certs);
         notificatorTlsPort = FreePorts.next();
         Map<String, String> properties = new HashMap<>(etcd.clientProperties());
-        properties.put("quarkus.http.port", String.valueOf(FreePorts.next()));
-        properties.put("quarkus.http.ssl-port", String.valueOf(notificatorTlsPort));
-        properties.put("quarkus.http.insecure-requests", "disabled");
-        properties.put("quarkus.tls.key-store.pem.\"0\".cert", certs.serverCert().toString());
-        properties.put("quarkus.tls.key-store.pem.\"0\".key", certs.serverKey().toString());
+        properties.put("quarkus.http.port", "0");
+        properties.put("quarkus.grpc.server.port", String.valueOf(notificatorTlsPort));
+        properties.put("quarkus.grpc.server.ssl.certificate", certs.serverCert().toString());
+        properties.put("quarkus.grpc.server.ssl.key", certs.serverKey().toString());
         properties.put("registration.advertised-host", "127.0.0.1");
         notificator = AppProcess.start("notificator-tls", Notificators.ARTIFACT, AppProcess.env(properties));
         Notificators.awaitRegistered(etcd, notificatorTlsPort);

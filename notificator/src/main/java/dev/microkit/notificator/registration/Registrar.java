@@ -14,7 +14,6 @@ import java.util.function.Supplier;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.event.ObservesAsync;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -26,7 +25,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
-import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
@@ -36,10 +34,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.tls.TlsConfigurationRegistry;
-import io.quarkus.vertx.http.HttpServer;
-import io.quarkus.vertx.http.HttpServerStart;
-import io.quarkus.vertx.http.HttpsServerStart;
+import io.quarkus.grpc.runtime.GrpcServer;
+import io.quarkus.value.registry.ValueRegistry;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -67,12 +63,12 @@ public class Registrar {
     private final Client etcd;
     private final EtcdConfig etcdConfig;
     private final RegistrationConfig config;
-    private final HttpServer server;
+    private final ValueRegistry runtimeValues;
     private final ObjectMapper json;
     private final LastEtcdFailure lastEtcdFailure;
     private final String version;
     private final Counter reregistrations;
-    /** The server has a certificate (quarkus.tls.*): gRPC is served with TLS, and that port is announced. */
+    /** The gRPC server has a certificate (quarkus.grpc.server.ssl.*): it serves TLS only. */
     private final boolean secure;
 
     private final Object lock = new Object();
@@ -96,14 +92,15 @@ public class Registrar {
     private volatile String lastFailure;
 
     @Inject
-    Registrar(Client etcd, EtcdConfig etcdConfig, RegistrationConfig config, HttpServer server, ObjectMapper json,
-            LastEtcdFailure lastEtcdFailure, TlsConfigurationRegistry tls, MeterRegistry meters,
-            @ConfigProperty(name = "quarkus.http.tls-configuration-name") Optional<String> tlsName,
+    Registrar(Client etcd, EtcdConfig etcdConfig, RegistrationConfig config, ValueRegistry runtimeValues,
+            ObjectMapper json, LastEtcdFailure lastEtcdFailure, MeterRegistry meters,
+            @ConfigProperty(name = "quarkus.grpc.server.ssl.certificate") Optional<String> certificate,
+            @ConfigProperty(name = "quarkus.grpc.server.ssl.key-store") Optional<String> keyStore,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
         this.etcd = etcd;
         this.etcdConfig = etcdConfig;
         this.config = config;
-        this.server = server;
+        this.runtimeValues = runtimeValues;
         this.json = json;
         this.lastEtcdFailure = lastEtcdFailure;
         this.version = version;
@@ -111,37 +108,14 @@ public class Registrar {
                 .description("1 while this instance is listed in etcd, else 0").register(meters);
         this.reregistrations = Counter.builder("notificator.registration.reregistrations")
                 .description("registrations made again after the lease was lost").register(meters);
-        this.secure = tlsName.flatMap(tls::get).or(tls::getDefault)
-                .map(configuration -> configuration.getKeyStore() != null).orElse(false);
+        this.secure = certificate.isPresent() || keyStore.isPresent();
     }
 
     /**
-     * Connects to etcd while the HTTP server is still starting, so that registering costs two round trips, not a
-     * connection set-up too. The answer does not matter; a failure is retried by the registration itself.
+     * The gRPC server listens before {@code StartupEvent} (Quarkus starts it in a recorder and waits for the bound
+     * port, also with port 0), so this instance can be announced now, in the background.
      */
-    void onStart(@Observes StartupEvent event) {
-        etcd.getKVClient().get(ByteSequence.from(config.prefix(), UTF_8), GetOption.builder().withCountOnly(true)
-                .build()).orTimeout(etcdConfig.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * Fired once the HTTP server, which also serves gRPC, listens: the bound port is known (also with port 0).
-     * {@code StartupEvent} comes too early for that. Every HTTP verticle instance fires it; only the first counts.
-     */
-    void onServerStart(@ObservesAsync HttpServerStart event) throws JsonProcessingException {
-        if (!secure) {
-            serving();
-        }
-    }
-
-    /** The same once the TLS server listens, when there is one: its port is the one announced. */
-    void onTlsServerStart(@ObservesAsync HttpsServerStart event) throws JsonProcessingException {
-        if (secure) {
-            serving();
-        }
-    }
-
-    private void serving() throws JsonProcessingException {
+    void onStart(@Observes StartupEvent event) throws JsonProcessingException {
         synchronized (lock) {
             if (key != null || stopped) {
                 return;
@@ -154,7 +128,7 @@ public class Registrar {
     private void announce() throws JsonProcessingException {
         String host = config.advertisedHost().or(AdvertisedAddress::firstNonLoopbackIpv4)
                 .orElse(AdvertisedAddress.LOOPBACK);
-        int port = config.advertisedPort().orElse(secure ? server.getSecurePort() : server.getPort());
+        int port = config.advertisedPort().orElseGet(() -> runtimeValues.get(GrpcServer.GRPC_PORT));
         String addr = AdvertisedAddress.of(host, port);
         String instanceId = config.instanceId().orElseGet(() -> UUID.randomUUID().toString());
         key = config.prefix() + config.serviceName() + "/" + addr;

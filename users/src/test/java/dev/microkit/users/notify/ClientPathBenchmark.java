@@ -1,6 +1,7 @@
 package dev.microkit.users.notify;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.microkit.proto.MutinyNotificatorGrpc;
 import dev.microkit.proto.SendEmailRequest;
+import dev.microkit.testing.FreePorts;
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.etcd.EtcdTestResource;
 import dev.microkit.testing.etcd.InjectEtcd;
@@ -36,7 +38,7 @@ import io.smallrye.stork.Stork;
 import io.vertx.core.Vertx;
 
 /**
- * Benchmark P1b, not a test (tag {@code benchmark}, excluded from the build; run by deploy/bench/run.sh): SendEmail
+ * Benchmarks P1b and P1c, not tests (tag {@code benchmark}, excluded from the build; run by deploy/bench/run.sh): SendEmail
  * calls per second, in one JVM, through {@link NotificatorClient} (Stork selection per call over the etcd discovery,
  * retries) versus the same generated stub over a plain grpc-java channel to the same notificator, at the same
  * concurrency, alternating A B A B. It prints figures and asserts nothing about them.
@@ -111,6 +113,60 @@ class ClientPathBenchmark {
         }
     }
 
+    /**
+     * P1c: the same notificator artifact serving gRPC on its own grpc-java (Netty) server, as it ships (A), and on
+     * Quarkus' single-port Vert.x server, which it used before Go clients with etcd naming needed the former (B).
+     * Plain channels, same request, alternating.
+     */
+    @Test
+    void separateGrpcServerVersusSinglePortServer() throws Exception {
+        int separatePort = FreePorts.next();
+        int singlePort = FreePorts.next();
+        try (AppProcess separate = Notificators.start("bench-separate", etcd, separatePort, Map.of());
+                AppProcess single = Notificators.start("bench-single-port", etcd, singlePort, Map.of(
+                        "QUARKUS_GRPC_SERVER_USE_SEPARATE_SERVER", "false",
+                        "QUARKUS_HTTP_PORT", String.valueOf(singlePort),
+                        "REGISTRATION_ADVERTISED_PORT", String.valueOf(singlePort)))) {
+            Notificators.awaitRegistered(etcd, separatePort);
+            Notificators.awaitRegistered(etcd, singlePort);
+            ManagedChannel toSeparate = NettyChannelBuilder.forAddress("127.0.0.1", separatePort).usePlaintext()
+                    .directExecutor().build();
+            ManagedChannel toSingle = NettyChannelBuilder.forAddress("127.0.0.1", singlePort).usePlaintext()
+                    .directExecutor().build();
+            SendEmailRequest request = SendEmailRequest.newBuilder().setEmail("bench@example.com").setContent("Hi")
+                    .build();
+            var stubA = MutinyNotificatorGrpc.newMutinyStub(toSeparate);
+            var stubB = MutinyNotificatorGrpc.newMutinyStub(toSingle);
+            Supplier<Uni<?>> a = () -> stubA.withDeadlineAfter(2, TimeUnit.SECONDS).sendEmail(request);
+            Supplier<Uni<?>> b = () -> stubB.withDeadlineAfter(2, TimeUnit.SECONDS).sendEmail(request);
+            try {
+                for (int i = 0; i < 2; i++) { // warm-up, not counted
+                    run(a, ROUND);
+                    run(b, ROUND);
+                }
+                double sumA = 0;
+                double sumB = 0;
+                System.out.printf("[P1c] concurrency %d, %d s rounds, order A B then B A alternately%n", CONCURRENCY,
+                        ROUND.toSeconds());
+                for (int round = 1; round <= ROUNDS; round++) {
+                    boolean aFirst = round % 2 == 1;
+                    double rateA = aFirst ? run(a, ROUND) : 0;
+                    double rateB = run(b, ROUND);
+                    rateA = aFirst ? rateA : run(a, ROUND);
+                    sumA += rateA;
+                    sumB += rateB;
+                    System.out.printf("[P1c] round %d: A separate gRPC server %.0f calls/s, B single-port server "
+                            + "%.0f calls/s, A/B %.3f%n", round, rateA, rateB, rateA / rateB);
+                }
+                System.out.printf("[P1c] total: A %.0f calls/s, B %.0f calls/s, A/B %.3f%n", sumA / ROUNDS,
+                        sumB / ROUNDS, sumA / sumB);
+            } finally {
+                toSeparate.shutdownNow();
+                toSingle.shutdownNow();
+            }
+        }
+    }
+
     /** Keeps {@link #CONCURRENCY} calls in flight for {@code duration}; returns completed calls per second. */
     private static double run(Supplier<Uni<?>> call, Duration duration) throws InterruptedException {
         AtomicLong done = new AtomicLong();
@@ -127,7 +183,7 @@ class ClientPathBenchmark {
         long completed = done.get();
         finished.await(30, TimeUnit.SECONDS);
         if (failed.get() > 0) {
-            System.out.printf("[P1b] %d calls failed%n", failed.get());
+            System.out.printf("[bench] %d calls failed%n", failed.get());
         }
         return completed * 1e9 / elapsed;
     }

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,13 +21,28 @@ public final class Notificators {
     private Notificators() {
     }
 
-    /** Starts a notificator on a free port, registering 127.0.0.1:port in {@code etcd}, without waiting. */
-    public static AppProcess start(EtcdCluster etcd, int port, Duration ttl) {
-        return AppProcess.start("notificator-" + port, ARTIFACT, Map.of(
+    /**
+     * The environment of a notificator that serves gRPC on {@code grpcPort} and registers 127.0.0.1:grpcPort in
+     * {@code etcd}; its HTTP server (health, metrics) takes any free port unless {@code QUARKUS_HTTP_PORT} is added.
+     */
+    public static Map<String, String> env(EtcdCluster etcd, int grpcPort) {
+        return new HashMap<>(Map.of(
                 "ETCD_ENDPOINTS", etcd.endpoints(),
-                "QUARKUS_HTTP_PORT", String.valueOf(port),
-                "REGISTRATION_ADVERTISED_HOST", "127.0.0.1",
-                "REGISTRATION_TTL", ttl.toSeconds() + "s"));
+                "QUARKUS_GRPC_SERVER_PORT", String.valueOf(grpcPort),
+                "QUARKUS_HTTP_PORT", "0",
+                "REGISTRATION_ADVERTISED_HOST", "127.0.0.1"));
+    }
+
+    /** Starts a notificator with {@link #env} plus {@code extraEnv}, without waiting. */
+    public static AppProcess start(String name, EtcdCluster etcd, int grpcPort, Map<String, String> extraEnv) {
+        Map<String, String> env = env(etcd, grpcPort);
+        env.putAll(extraEnv);
+        return AppProcess.start(name + "-" + grpcPort, ARTIFACT, env);
+    }
+
+    /** Starts a notificator serving gRPC on {@code port}, registering 127.0.0.1:port in {@code etcd}, without waiting. */
+    public static AppProcess start(EtcdCluster etcd, int port, Duration ttl) {
+        return start("notificator", etcd, port, Map.of("REGISTRATION_TTL", ttl.toSeconds() + "s"));
     }
 
     /** Starts a notificator and waits until it is registered. */
