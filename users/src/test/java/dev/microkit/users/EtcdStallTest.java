@@ -30,7 +30,7 @@ class EtcdStallTest {
     MeterRegistry meters;
 
     private double openCalls() {
-        return meters.get("users.etcd.calls.open").gauge().value();
+        return meters.get("etcd.client.calls.open").gauge().value();
     }
 
     private static String body() {

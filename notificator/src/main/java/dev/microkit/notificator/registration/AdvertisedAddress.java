@@ -15,11 +15,6 @@ final class AdvertisedAddress {
     private AdvertisedAddress() {
     }
 
-    /** {@code host:port}, with an IPv6 host in brackets. */
-    static String of(String host, int port) {
-        return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
-    }
-
     /** The first IPv4 address of an interface that is up and not loopback, as the system lists them. */
     static Optional<String> firstNonLoopbackIpv4() {
         try {

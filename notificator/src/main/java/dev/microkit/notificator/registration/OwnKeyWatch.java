@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
+import dev.microkit.stork.etcd.EtcdErrors;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;

@@ -3,6 +3,8 @@ package dev.microkit.notificator.registration;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
@@ -19,9 +21,13 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.microkit.stork.etcd.EtcdClients;
+import dev.microkit.stork.etcd.EtcdConfig;
+import dev.microkit.stork.etcd.EtcdEndpointValue;
+import dev.microkit.stork.etcd.EtcdErrors;
+import dev.microkit.stork.etcd.LastEtcdFailure;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
@@ -92,17 +98,17 @@ public class Registrar {
     private volatile String lastFailure;
 
     @Inject
-    Registrar(Client etcd, EtcdConfig etcdConfig, RegistrationConfig config, ValueRegistry runtimeValues,
-            ObjectMapper json, LastEtcdFailure lastEtcdFailure, MeterRegistry meters,
+    Registrar(EtcdClients etcdClients, RegistrationConfig config, ValueRegistry runtimeValues,
+            ObjectMapper json, MeterRegistry meters,
             @ConfigProperty(name = "quarkus.grpc.server.ssl.certificate") Optional<String> certificate,
             @ConfigProperty(name = "quarkus.grpc.server.ssl.key-store") Optional<String> keyStore,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
-        this.etcd = etcd;
-        this.etcdConfig = etcdConfig;
+        this.etcd = etcdClients.main();
+        this.etcdConfig = etcdClients.config();
         this.config = config;
         this.runtimeValues = runtimeValues;
         this.json = json;
-        this.lastEtcdFailure = lastEtcdFailure;
+        this.lastEtcdFailure = etcdClients.lastFailure();
         this.version = version;
         Gauge.builder("notificator.registration.registered", this, registrar -> registrar.holding().isPresent() ? 1 : 0)
                 .description("1 while this instance is listed in etcd, else 0").register(meters);
@@ -115,7 +121,7 @@ public class Registrar {
      * The gRPC server listens before {@code StartupEvent} (Quarkus starts it in a recorder and waits for the bound
      * port, also with port 0), so this instance can be announced now, in the background.
      */
-    void onStart(@Observes StartupEvent event) throws JsonProcessingException {
+    void onStart(@Observes StartupEvent event) {
         synchronized (lock) {
             if (key != null || stopped) {
                 return;
@@ -125,14 +131,19 @@ public class Registrar {
         register();
     }
 
-    private void announce() throws JsonProcessingException {
+    private void announce() {
         String host = config.advertisedHost().or(AdvertisedAddress::firstNonLoopbackIpv4)
                 .orElse(AdvertisedAddress.LOOPBACK);
         int port = config.advertisedPort().orElseGet(() -> runtimeValues.get(GrpcServer.GRPC_PORT));
-        String addr = AdvertisedAddress.of(host, port);
         String instanceId = config.instanceId().orElseGet(() -> UUID.randomUUID().toString());
-        key = config.prefix() + config.serviceName() + "/" + addr;
-        String value = json.writeValueAsString(Endpoint.of(addr, instanceId, version, secure));
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("id", instanceId);
+        labels.put("version", version);
+        if (secure) {
+            labels.put(EtcdEndpointValue.SECURE, "true");
+        }
+        key = config.prefix() + config.serviceName() + "/" + EtcdEndpointValue.address(host, port);
+        String value = EtcdEndpointValue.write(json, host, port, labels);
         keyBytes = ByteSequence.from(key, UTF_8);
         valueBytes = ByteSequence.from(value, UTF_8);
         LOG.infof("Registering %s = %s in etcd %s (ttl %ss)", key, value, etcdConfig.endpoints(), ttlSeconds());

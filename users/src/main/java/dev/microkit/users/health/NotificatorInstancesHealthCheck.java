@@ -8,7 +8,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-import dev.microkit.users.discovery.EtcdServiceDiscovery;
+import dev.microkit.stork.etcd.discovery.EtcdServiceDiscovery;
 import dev.microkit.users.notify.NotificatorConfig;
 import io.smallrye.stork.Stork;
 import io.smallrye.stork.api.ServiceDiscovery;

@@ -23,7 +23,7 @@ import org.jboss.logging.Logger;
 import dev.microkit.proto.MutinyNotificatorGrpc;
 import dev.microkit.proto.SendEmailReply;
 import dev.microkit.proto.SendEmailRequest;
-import dev.microkit.users.CallerContext;
+import dev.microkit.stork.etcd.CallerContext;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -11,16 +11,14 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import dev.microkit.users.CallerContext;
-import dev.microkit.users.etcd.EtcdCall;
-import dev.microkit.users.etcd.EtcdClients;
-import dev.microkit.users.etcd.EtcdConfig;
-import dev.microkit.users.etcd.EtcdErrors;
-import dev.microkit.users.etcd.LastEtcdFailure;
+import dev.microkit.stork.etcd.CallerContext;
+import dev.microkit.stork.etcd.EtcdCall;
+import dev.microkit.stork.etcd.EtcdClients;
+import dev.microkit.stork.etcd.EtcdConfig;
+import dev.microkit.stork.etcd.EtcdErrors;
+import dev.microkit.stork.etcd.LastEtcdFailure;
 import dev.microkit.users.store.StoreUnavailableException;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.common.exception.ErrorCode;
-import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
@@ -99,7 +97,7 @@ public class ReplicaLease {
             @Override
             public void onError(Throwable failure) {
                 LOG.debugf("Keep-alive of outbox lease %x failed: %s", lease, failure);
-                if (failure instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND) {
+                if (EtcdErrors.isLeaseNotFound(failure)) {
                     lost(lease, failure);
                 }
             }

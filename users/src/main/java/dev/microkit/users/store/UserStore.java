@@ -21,11 +21,11 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.microkit.users.etcd.EtcdCall;
-import dev.microkit.users.etcd.EtcdClients;
-import dev.microkit.users.etcd.EtcdConfig;
-import dev.microkit.users.etcd.EtcdErrors;
-import dev.microkit.users.etcd.LastEtcdFailure;
+import dev.microkit.stork.etcd.EtcdCall;
+import dev.microkit.stork.etcd.EtcdClients;
+import dev.microkit.stork.etcd.EtcdConfig;
+import dev.microkit.stork.etcd.EtcdErrors;
+import dev.microkit.stork.etcd.LastEtcdFailure;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;

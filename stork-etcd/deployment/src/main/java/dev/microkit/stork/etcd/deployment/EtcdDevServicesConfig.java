@@ -1,0 +1,39 @@
+package dev.microkit.stork.etcd.deployment;
+
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import io.quarkus.runtime.annotations.ConfigPhase;
+import io.quarkus.runtime.annotations.ConfigRoot;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Dev Services for etcd: an etcd started for the application in dev and test mode. */
+@ConfigMapping(prefix = "quarkus.etcd.devservices")
+@ConfigRoot(phase = ConfigPhase.BUILD_TIME)
+public interface EtcdDevServicesConfig {
+
+    /**
+     * Start an etcd when the application runs in dev or test mode and {@code etcd.endpoints} is not set. Dev Services
+     * run the {@code etcd} executable found on the PATH, with its data in a temporary directory.
+     */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** The etcd executable; by default {@code etcd} from the PATH. */
+    Optional<String> executable();
+
+    /** The client port; by default a free one. */
+    OptionalInt port();
+
+    /**
+     * In dev mode, share the etcd between applications on this machine: the first one starts it, the others find it
+     * (by {@link #serviceName()}) and use it; it stops when the one that started it stops.
+     */
+    @WithDefault("true")
+    boolean shared();
+
+    /** The name under which a shared etcd is found. */
+    @WithDefault("etcd")
+    String serviceName();
+}

@@ -1,0 +1,32 @@
+package dev.microkit.stork.etcd;
+
+import java.util.concurrent.Executor;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/**
+ * Answers of etcd and notificator come on their clients' threads (a jetcd executor, a gRPC event loop outside any
+ * Vert.x dispatch), which may carry any Vert.x context, even an earlier request's. What follows a call runs back on
+ * the context that made it, with that request's trace and log context.
+ */
+public final class CallerContext {
+
+    private CallerContext() {
+    }
+
+    /** {@code answer}, delivered on the Vert.x context of whoever subscribes (when there is one). */
+    public static <T> Uni<T> backOnCaller(Uni<T> answer) {
+        return Uni.createFrom().deferred(() -> {
+            Executor caller = current();
+            return caller == null ? answer : answer.emitOn(caller);
+        });
+    }
+
+    /** Runs tasks on the current Vert.x context; null when this thread has none. */
+    public static Executor current() {
+        Context caller = Vertx.currentContext();
+        return caller == null ? null : task -> caller.runOnContext(ignored -> task.run());
+    }
+}

@@ -1,0 +1,53 @@
+package dev.microkit.stork.etcd;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLException;
+
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.grpc.Status;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * One etcd request within a deadline (jetcd sets none). The clients do not wait for a connection before a call
+ * ({@code waitForReady(false)}, see {@link EtcdClients}), so a call refused at once (UNAVAILABLE: etcd restarting,
+ * the member it went to died, the channel still backing off before it reconnects) is tried again, with a short
+ * backoff, until the deadline: the same patience as waiting for the connection, but a TLS handshake failure, which
+ * would fail the same way again, ends at once with its cause.
+ */
+public final class EtcdCall {
+
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(50);
+    private static final Duration MAX_BACKOFF = Duration.ofMillis(250);
+
+    private EtcdCall() {
+    }
+
+    /**
+     * Only for requests that are safe to repeat. The answer comes back on the caller's Vert.x context, not on jetcd's
+     * own threads: what follows runs where it was started, with that request's trace and log context.
+     */
+    public static <T> Uni<T> within(Duration timeout, Supplier<CompletableFuture<T>> request) {
+        return CallerContext.backOnCaller(Uni.createFrom().deferred(() -> {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            return Uni.createFrom().completionStage(() -> request.get().orTimeout(
+                    Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS))
+                    .onFailure(failure -> refused(failure) && deadline - System.nanoTime() > FIRST_BACKOFF.toNanos())
+                    .retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely();
+        }));
+    }
+
+    private static boolean refused(Throwable failure) {
+        for (Throwable cause = failure; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause instanceof SSLException) {
+                return false;
+            }
+        }
+        return failure instanceof EtcdException e ? e.getErrorCode() == ErrorCode.UNAVAILABLE
+                : Status.fromThrowable(failure).getCode() == Status.Code.UNAVAILABLE;
+    }
+}

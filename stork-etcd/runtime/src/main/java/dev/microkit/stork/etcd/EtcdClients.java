@@ -1,0 +1,96 @@
+package dev.microkit.stork.etcd;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.etcd.jetcd.Client;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
+
+/**
+ * The application's jetcd clients: one per distinct list of endpoints, shared by everything in the application that
+ * talks to etcd (its own code, every etcd service discovery, the registrar), closed at shutdown. The client of
+ * {@code etcd.endpoints} is built at startup, on the main thread: wrong TLS or credential settings ({@code etcd.*})
+ * stop the start with a message that says what to fix. Building a client opens no connection (jetcd connects on the
+ * first request), so none of this needs etcd to be up.
+ */
+@Startup
+@ApplicationScoped
+public class EtcdClients {
+
+    private static final Logger LOG = Logger.getLogger(EtcdClients.class);
+
+    private final EtcdConfig config;
+    private final LastEtcdFailure lastFailure = new LastEtcdFailure();
+    private final EtcdCallDeadline deadline;
+    private final Map<List<URI>, Client> clients = new ConcurrentHashMap<>();
+
+    @Inject
+    EtcdClients(EtcdConfig config, MeterRegistry meters) {
+        this.config = config;
+        this.deadline = new EtcdCallDeadline(config.requestTimeout());
+        Gauge.builder("etcd.client.calls.open", deadline, EtcdCallDeadline::open)
+                .description("etcd requests sent and not answered yet (each ends by etcd.request-timeout)")
+                .register(meters);
+    }
+
+    @PostConstruct
+    void buildMain() {
+        main();
+    }
+
+    /** The settings every client is built with. */
+    public EtcdConfig config() {
+        return config;
+    }
+
+    /** Why the last etcd call of any of these clients failed, if none succeeded since. */
+    public LastEtcdFailure lastFailure() {
+        return lastFailure;
+    }
+
+    /** The client of {@code etcd.endpoints}. */
+    public Client main() {
+        return forEndpoints(config.endpoints());
+    }
+
+    /**
+     * The client of these endpoints. jetcd creates its own Vert.x instance with the first service client; that is
+     * done here, at once, so call this from startup code or a worker thread, never from an event loop.
+     */
+    public Client forEndpoints(List<URI> endpoints) {
+        return clients.computeIfAbsent(List.copyOf(endpoints), list -> {
+            Client client = EtcdSecurity.configure(Client.builder(), config, list)
+                    .endpoints(list)
+                    .connectTimeout(config.connectTimeout())
+                    .interceptor(lastFailure.interceptor(), deadline.interceptor())
+                    // jetcd's default, wait-for-ready, holds every call until a connection is up: with a TLS or
+                    // certificate mistake that is never, and a call only ever ends by its deadline, saying nothing.
+                    .waitForReady(false)
+                    .build();
+            // Every service client now, on this thread: jetcd's stubs keep the Vert.x context current when they
+            // are made, and one made while serving a request would run its callbacks in that request for ever.
+            client.getKVClient();
+            client.getWatchClient();
+            client.getLeaseClient();
+            LOG.debugf("Created etcd client for %s", list);
+            return client;
+        });
+    }
+
+    @PreDestroy
+    void close() {
+        clients.values().forEach(Client::close);
+        clients.clear();
+    }
+}

@@ -1,0 +1,116 @@
+package dev.microkit.stork.etcd;
+
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+import javax.net.ssl.SSLException;
+
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+
+/**
+ * Turns a failed etcd call into one line an operator can act on: which setting is probably wrong (password, CA,
+ * client certificate, permissions), not a gRPC status wrapped three times. Such lines name settings, never their
+ * values, so they are safe for logs and health data.
+ */
+public final class EtcdErrors {
+
+    private EtcdErrors() {
+    }
+
+    /**
+     * @param last what the last failed call to etcd said: when {@code failure} is only a timeout, the reason is
+     *             often there (a TLS or authentication failure that jetcd kept retrying)
+     */
+    public static String describe(Throwable failure, LastEtcdFailure last) {
+        String described = describe(failure);
+        if (unwrap(failure) instanceof TimeoutException) {
+            Optional<String> cause = last.get().map(status -> describe(status.asRuntimeException()));
+            if (cause.isPresent()) {
+                return described + "; last error: " + cause.get();
+            }
+        }
+        return described;
+    }
+
+    /** etcd no longer knows the lease (revoked, or expired during an outage): a new one is needed. */
+    public static boolean isLeaseNotFound(Throwable failure) {
+        for (Throwable cause = failure; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static String describe(Throwable thrown) {
+        Throwable failure = unwrap(thrown);
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            String known = known(cause);
+            if (known != null) {
+                return known;
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        if (failure instanceof TimeoutException) {
+            return failure.getMessage() != null ? failure.getMessage() : "etcd did not answer in time";
+        }
+        Status status = Status.fromThrowable(failure);
+        return "etcd call failed: " + status.getCode()
+                + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    private static String known(Throwable cause) {
+        String message = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
+        if (cause instanceof SSLException) {
+            if (message.contains("pkix") || message.contains("certification path")) {
+                return "TLS to etcd failed: etcd's certificate is not signed by a CA in etcd.tls.ca-file";
+            }
+            if (message.contains("bad_certificate") || message.contains("certificate_required")
+                    || message.contains("unknown_ca")) {
+                return "TLS to etcd failed: etcd refused this client's certificate (set etcd.tls.cert-file and "
+                        + "etcd.tls.key-file to a certificate signed by a CA etcd trusts)";
+            }
+            if (message.contains("subject alternative") || message.contains("no name matching")) {
+                return "TLS to etcd failed: etcd's certificate does not name the host in etcd.endpoints";
+            }
+            if (message.contains("not an ssl/tls record")) {
+                return "TLS to etcd failed: etcd does not speak TLS there (use http:// endpoints)";
+            }
+            return "TLS to etcd failed: " + cause.getMessage();
+        }
+        if (cause instanceof StatusRuntimeException || cause instanceof StatusException) {
+            if (message.contains("authentication failed")) {
+                return "etcd rejected the credentials: wrong etcd.username or etcd.password";
+            }
+            if (message.contains("user name is empty")) {
+                return "etcd requires authentication: set etcd.username and etcd.password";
+            }
+            if (message.contains("authentication is not enabled")) {
+                return "etcd.username is set but etcd has authentication disabled: unset etcd.username/password";
+            }
+            if (message.contains("permission denied")) {
+                return "etcd denied the request (permission denied): the etcd user (etcd.username, or without it the "
+                        + "client certificate's common name) lacks read/write permission on the key";
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,231 @@
+package dev.microkit.stork.etcd.discovery;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.microkit.stork.etcd.LastEtcdFailure;
+
+import dev.microkit.testing.etcd.EtcdCluster;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.etcd.jetcd.options.PutOption;
+import io.smallrye.stork.api.ServiceInstance;
+
+/** The etcd discovery against real etcd servers: one member, or three for compaction. */
+class EtcdServiceDiscoveryTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private EtcdCluster etcd;
+    private Client discoveryClient;
+    private EtcdServiceDiscovery discovery;
+
+    @BeforeEach
+    void start() {
+        etcd = EtcdCluster.start(1);
+        discoveryClient = Client.builder().endpoints(etcd.endpoints().split(",")).build();
+        discovery = new EtcdServiceDiscovery("notificator", "/services/", discoveryClient, new LastEtcdFailure(),
+                new ObjectMapper(), Duration.ofSeconds(2), new SimpleMeterRegistry());
+    }
+
+    @AfterEach
+    void stop() {
+        if (discovery != null) {
+            discovery.close();
+        }
+        if (discoveryClient != null) {
+            discoveryClient.close();
+        }
+        etcd.close();
+    }
+
+    private void put(String key, String value) throws Exception {
+        etcd.client().getKVClient().put(bytes(key), bytes(value)).get(5, TimeUnit.SECONDS);
+    }
+
+    private void delete(String key) throws Exception {
+        etcd.client().getKVClient().delete(bytes(key)).get(5, TimeUnit.SECONDS);
+    }
+
+    private static String naming(String addr) {
+        return "{\"Op\":0,\"Addr\":\"" + addr + "\",\"Metadata\":\"id=x&version=1\"}";
+    }
+
+    private List<ServiceInstance> lookup() {
+        return discovery.getServiceInstances().await().atMost(WAIT);
+    }
+
+    private Set<String> addresses() {
+        return lookup().stream().map(i -> i.getHost() + ":" + i.getPort()).collect(Collectors.toSet());
+    }
+
+    private void awaitAddresses(Set<String> expected) {
+        await().atMost(WAIT).until(this::addresses, Predicate.isEqual(expected));
+    }
+
+    @Test
+    void listsWhatIsRegisteredAndFollowsPutsAndDeletes() throws Exception {
+        put("/services/notificator/10.0.0.1:8082", naming("10.0.0.1:8082"));
+        put("/services/other/10.0.0.9:1", naming("10.0.0.9:1"));
+        assertEquals(Set.of("10.0.0.1:8082"), addresses());
+
+        put("/services/notificator/10.0.0.2:8082", naming("10.0.0.2:8082"));
+        put("/services/notificator/10.0.0.3:8082", naming("10.0.0.3:8082"));
+        awaitAddresses(Set.of("10.0.0.1:8082", "10.0.0.2:8082", "10.0.0.3:8082"));
+
+        delete("/services/notificator/10.0.0.2:8082");
+        awaitAddresses(Set.of("10.0.0.1:8082", "10.0.0.3:8082"));
+    }
+
+    @Test
+    void exposesMetadataAndKeepsIdsOfUnchangedAddresses() throws Exception {
+        put("/services/notificator/a", naming("10.0.0.1:8082"));
+        ServiceInstance first = lookup().get(0);
+        assertEquals(Map.of("id", "x", "version", "1"), first.getLabels());
+        assertEquals("id=x&version=1", first.getMetadata().getMetadata().get(EtcdMetadataKey.META_ETCD_METADATA));
+        assertEquals("/services/notificator/a", first.getMetadata().getMetadata().get(EtcdMetadataKey.META_ETCD_KEY));
+
+        put("/services/notificator/b", naming("10.0.0.2:8082"));
+        put("/services/notificator/a", "{\"Op\":0,\"Addr\":\"10.0.0.1:8082\",\"Metadata\":\"id=x&version=2\"}");
+        await().atMost(WAIT).until(() -> lookup().size() == 2
+                && lookup().stream().anyMatch(i -> "2".equals(i.getLabels().get("version"))));
+
+        ServiceInstance again = lookup().stream().filter(i -> i.getHost().equals("10.0.0.1")).findFirst().get();
+        assertEquals(first.getId(), again.getId());
+    }
+
+    @Test
+    void readsGoKitValuesBesideNamingJson() throws Exception {
+        put("/services/notificator/notificator:8082", "http://notificator:8082");
+        put("/services/notificator/10.0.0.7:8082", "10.0.0.7:8082");
+        put("/services/notificator/10.0.0.8:8082", naming("10.0.0.8:8082"));
+
+        assertEquals(Set.of("notificator:8082", "10.0.0.7:8082", "10.0.0.8:8082"), addresses());
+    }
+
+    @Test
+    void skipsMalformedValuesAndServesTheRest() throws Exception {
+        put("/services/notificator/bad", "{\"Op\":0,\"Addr\":");
+        put("/services/notificator/good", naming("10.0.0.1:8082"));
+        assertEquals(Set.of("10.0.0.1:8082"), addresses());
+
+        put("/services/notificator/good", "not an address");
+        awaitAddresses(Set.of());
+        put("/services/notificator/bad", naming("10.0.0.2:8082"));
+        awaitAddresses(Set.of("10.0.0.2:8082"));
+    }
+
+    @Test
+    void dropsAnInstanceWhenItsLeaseExpires() throws Exception {
+        long lease = etcd.client().getLeaseClient().grant(2).get(5, TimeUnit.SECONDS).getID();
+        etcd.client().getKVClient().put(bytes("/services/notificator/10.0.0.1:8082"), bytes(naming("10.0.0.1:8082")),
+                PutOption.builder().withLeaseId(lease).build()).get(5, TimeUnit.SECONDS);
+        assertEquals(Set.of("10.0.0.1:8082"), addresses());
+
+        awaitAddresses(Set.of());
+    }
+
+    @Test
+    void isLazyAndAnswersLookupsFromMemory() throws Exception {
+        put("/services/notificator/10.0.0.1:8082", naming("10.0.0.1:8082"));
+        long readsBefore = etcd.member(0).grpcCalls("Range");
+        long watchesBefore = etcd.member(0).grpcCalls("Watch");
+        Thread.sleep(300);
+        assertEquals(readsBefore, etcd.member(0).grpcCalls("Range"), "contacted etcd before the first lookup");
+        assertEquals(watchesBefore, etcd.member(0).grpcCalls("Watch"));
+
+        lookup();
+        long readsAfterFirst = etcd.member(0).grpcCalls("Range");
+        assertEquals(readsBefore + 1, readsAfterFirst, "the first lookup lists the prefix once");
+        for (int i = 0; i < 10_000; i++) {
+            lookup();
+        }
+
+        assertEquals(readsAfterFirst, etcd.member(0).grpcCalls("Range"), "a lookup made an etcd request");
+        assertEquals(watchesBefore + 1, etcd.member(0).grpcCalls("Watch"), "one watch stream, opened once");
+    }
+
+    @Test
+    void servesTheLastKnownListWhileEtcdIsDownAndResyncsWhenItReturns() throws Exception {
+        put("/services/notificator/10.0.0.1:8082", naming("10.0.0.1:8082"));
+        put("/services/notificator/10.0.0.2:8082", naming("10.0.0.2:8082"));
+        assertEquals(Set.of("10.0.0.1:8082", "10.0.0.2:8082"), addresses());
+
+        etcd.member(0).kill();
+        for (int i = 0; i < 20; i++) {
+            assertEquals(Set.of("10.0.0.1:8082", "10.0.0.2:8082"), addresses());
+            Thread.sleep(50);
+        }
+        etcd.member(0).start();
+        delete("/services/notificator/10.0.0.1:8082");
+        put("/services/notificator/10.0.0.3:8082", naming("10.0.0.3:8082"));
+
+        awaitAddresses(Set.of("10.0.0.2:8082", "10.0.0.3:8082"));
+        put("/services/notificator/10.0.0.4:8082", naming("10.0.0.4:8082"));
+        awaitAddresses(Set.of("10.0.0.2:8082", "10.0.0.3:8082", "10.0.0.4:8082"));
+    }
+
+    /**
+     * The discovery talks to one member of three; while that member is down, the others change the list and compact
+     * the history, so the discovery cannot resume its watch where it stopped: it must list again.
+     */
+    @Test
+    void catchesUpAfterChangesItMissedWereCompactedAway() throws Exception {
+        etcd.close();
+        discoveryClient.close();
+        etcd = EtcdCluster.start(3);
+        discoveryClient = Client.builder().endpoints(etcd.member(0).clientUrl()).build();
+        discovery = new EtcdServiceDiscovery("notificator", "/services/", discoveryClient, new LastEtcdFailure(),
+                new ObjectMapper(), Duration.ofSeconds(2), new SimpleMeterRegistry());
+        Client others = Client.builder().endpoints(etcd.member(1).clientUrl(), etcd.member(2).clientUrl()).build();
+        try {
+            others.getKVClient().put(bytes("/services/notificator/a"), bytes(naming("10.0.0.1:8082")))
+                    .get(5, TimeUnit.SECONDS);
+            assertEquals(Set.of("10.0.0.1:8082"), addresses());
+
+            etcd.member(0).kill();
+            // if it was the leader, a write must wait for the election: /health is true once there is a leader
+            etcd.member(1).awaitHealthy(Duration.ofSeconds(30));
+            etcd.member(2).awaitHealthy(Duration.ofSeconds(30));
+            others.getKVClient().delete(bytes("/services/notificator/a")).get(15, TimeUnit.SECONDS);
+            for (int i = 0; i < 20; i++) {
+                others.getKVClient().put(bytes("/services/notificator/b"), bytes(naming("10.0.0." + (10 + i) + ":1")))
+                        .get(5, TimeUnit.SECONDS);
+            }
+            long revision = others.getKVClient().put(bytes("/services/notificator/c"), bytes(naming("10.0.0.3:1")))
+                    .get(5, TimeUnit.SECONDS).getHeader().getRevision();
+            others.getKVClient().compact(revision).get(5, TimeUnit.SECONDS);
+            assertEquals(Set.of("10.0.0.1:8082"), addresses(), "serves the last-known list meanwhile");
+            etcd.member(0).start();
+
+            awaitAddresses(Set.of("10.0.0.29:1", "10.0.0.3:1"));
+            others.getKVClient().put(bytes("/services/notificator/d"), bytes(naming("10.0.0.4:1")))
+                    .get(5, TimeUnit.SECONDS);
+            awaitAddresses(Set.of("10.0.0.29:1", "10.0.0.3:1", "10.0.0.4:1"));
+        } finally {
+            others.close();
+        }
+        assertTrue(etcd.member(0).isRunning());
+    }
+
+    private static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, UTF_8);
+    }
+}
