@@ -59,7 +59,18 @@ wait_for() { # url, what
 }
 
 if [ -z "${ETCD_ENDPOINTS:-}" ]; then
-  command -v etcd >/dev/null || { echo "etcd is not on PATH (apt-get install etcd-server), or set ETCD_ENDPOINTS" >&2; exit 1; }
+  if ! command -v etcd >/dev/null; then
+    if command -v apt-get >/dev/null; then
+      echo "etcd is not on PATH: installing Debian's etcd-server (apt-get)..."
+      sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+      $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq etcd-server
+      # Debian starts an etcd service on :2379 right after installing; this script runs its own
+      if [ -d /run/systemd/system ]; then $sudo systemctl disable --now etcd >/dev/null 2>&1 || true; fi
+    else
+      echo "etcd is not on PATH: install it (https://etcd.io/docs/latest/install/), or set ETCD_ENDPOINTS" >&2
+      exit 1
+    fi
+  fi
   etcd_port="${ETCD_PORT:-2379}"
   etcd --name local --data-dir "$work/etcd" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \

@@ -96,8 +96,10 @@ class MetricsTest {
         assertMoved(notificatorMetrics, notificatorAfter, "notificator_emails_total{result=\"sent\"}", 3);
         assertMoved(notificatorMetrics, notificatorAfter, "grpc_server_processing_duration_seconds_count{"
                 + "method=\"SendEmail\",methodType=\"UNARY\",service=\"pb.Notificator\",statusCode=\"OK\"}", 3);
-        assertEquals(Optional.of(1.0), value(notificatorAfter, "notificator_registration_registered"));
-        assertEquals(Optional.of(0.0), value(notificatorAfter, "notificator_registration_reregistrations_total"));
+        assertEquals(Optional.of(1.0), value(notificatorAfter,
+                "etcd_registration_registered{service=\"notificator\"}"));
+        assertEquals(Optional.of(0.0), value(notificatorAfter,
+                "etcd_registration_reregistrations_total{service=\"notificator\"}"));
     }
 
     private static String scrape(int port) throws Exception {

@@ -31,6 +31,7 @@ import dev.microkit.stork.etcd.CallerContext;
 import dev.microkit.stork.etcd.EtcdEndpointValue;
 import dev.microkit.stork.etcd.EtcdErrors;
 import dev.microkit.stork.etcd.LastEtcdFailure;
+import dev.microkit.stork.etcd.WatcherSlot;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -79,12 +80,9 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     private long nextId = 1;
     /** Guarded by {@link #lock}: the first listing, while it runs or once it failed. */
     private CompletableFuture<Void> firstSync;
-    /** Guarded by {@link #lock}. */
-    private Watch.Watcher watcher;
+    private final WatcherSlot watch = new WatcherSlot();
     /** Guarded by {@link #lock}: events of older watches are ignored. */
     private long generation;
-    /** Guarded by {@link #lock}. */
-    private boolean closed;
     /** Guarded by {@link #lock}: a broken watch is reported once, not at every retry. */
     private boolean brokenReported;
 
@@ -128,15 +126,9 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     }
 
     void close() {
-        Watch.Watcher old;
+        watch.end(Runnable::run);
         synchronized (lock) {
-            closed = true;
             generation++;
-            old = watcher;
-            watcher = null;
-        }
-        if (old != null) {
-            old.close();
         }
     }
 
@@ -160,7 +152,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
                     long revision = listing.getHeader().getRevision() + 1;
                     long watchGeneration;
                     synchronized (lock) {
-                        if (closed) {
+                        if (watch.ended()) {
                             return;
                         }
                         byKey.clear();
@@ -182,10 +174,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
                                     () -> onBroken(watchGeneration, new IllegalStateException("watch completed"))));
                     boolean current;
                     synchronized (lock) {
-                        current = watchGeneration == generation && !closed;
-                        if (current) {
-                            watcher = started;
-                        }
+                        current = watchGeneration == generation && watch.keep(started);
                     }
                     if (!current) {
                         started.close();
@@ -216,7 +205,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
      */
     private void onBroken(long watchGeneration, Throwable failure) {
         synchronized (lock) {
-            if (watchGeneration != generation || closed) {
+            if (watchGeneration != generation || watch.ended()) {
                 return;
             }
             generation++;
@@ -232,16 +221,8 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
 
     /** Runs on a worker thread, never in a jetcd callback: closing a watcher takes jetcd's lock. */
     private void resync(Duration backoff) {
-        Watch.Watcher old;
-        synchronized (lock) {
-            if (closed) {
-                return;
-            }
-            old = watcher;
-            watcher = null;
-        }
-        if (old != null) {
-            old.close();
+        if (!watch.closeCurrent(Runnable::run)) {
+            return;
         }
         sync().whenComplete((ok, failure) -> {
             if (failure != null) {

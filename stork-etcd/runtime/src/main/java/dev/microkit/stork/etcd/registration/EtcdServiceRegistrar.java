@@ -1,33 +1,23 @@
-package dev.microkit.notificator.registration;
+package dev.microkit.stork.etcd.registration;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
-import jakarta.annotation.Priority;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.microkit.stork.etcd.EtcdClients;
-import dev.microkit.stork.etcd.EtcdConfig;
 import dev.microkit.stork.etcd.EtcdEndpointValue;
 import dev.microkit.stork.etcd.EtcdErrors;
 import dev.microkit.stork.etcd.LastEtcdFailure;
+import dev.microkit.stork.etcd.discovery.EtcdMetadataKey;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
@@ -37,51 +27,45 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-import io.quarkus.grpc.runtime.GrpcServer;
-import io.quarkus.value.registry.ValueRegistry;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.stork.api.Metadata;
+import io.smallrye.stork.api.ServiceRegistrar;
 
 /**
- * Keeps this instance listed in etcd for as long as it serves, the way go-kit's {@code sd/etcdv3} registrar does:
- * a key bound to a lease that is kept alive, so that a crashed instance disappears after the lease's TTL.
+ * Stork service registrar {@code etcd}: keeps one instance of a service listed in etcd for as long as it serves, the
+ * way go-kit's {@code sd/etcdv3} registrar does: key {@code <prefix><service>/<host>:<port>}, value etcd's naming
+ * endpoint JSON ({@link EtcdEndpointValue}), bound to a lease that is kept alive, so that a crashed instance
+ * disappears after the lease's TTL.
  * <ul>
- * <li>Registers after the server listens, in the background: the service serves even while etcd is down.</li>
+ * <li>Registers in the background: the caller's Uni completes at the first registration, and the instance serves
+ * even while etcd is down.</li>
  * <li>When the lease is lost (keep-alive gave up, lease not found, expired during an outage) it grants a new one and
- * puts the key again, with capped backoff, until shutdown.</li>
+ * puts the key again, with capped backoff, until deregistered.</li>
  * <li>When the key is deleted while the lease lives, it is put back on that lease ({@link OwnKeyWatch}).</li>
- * <li>Deregisters first at shutdown (revokes the lease), while the server still serves for the shutdown delay, so a
- * client that sees the key vanish never meets a closed port.</li>
+ * <li>Deregistering revokes the lease: the key is gone at once.</li>
  * </ul>
  * All etcd calls are asynchronous with a deadline; nothing here blocks a jetcd callback.
  */
-@ApplicationScoped
-public class Registrar {
+public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
 
-    private static final Logger LOG = Logger.getLogger(Registrar.class);
+    private static final Logger LOG = Logger.getLogger(EtcdServiceRegistrar.class);
 
     /** The lease that currently holds the key. */
     public record Holding(String key, long leaseId) {
     }
 
+    private final EtcdRegistrarSettings settings;
     private final Client etcd;
-    private final EtcdConfig etcdConfig;
-    private final RegistrationConfig config;
-    private final ValueRegistry runtimeValues;
-    private final ObjectMapper json;
     private final LastEtcdFailure lastEtcdFailure;
-    private final String version;
+    private final ObjectMapper json;
     private final Counter reregistrations;
-    /** The gRPC server has a certificate (quarkus.grpc.server.ssl.*): it serves TLS only. */
-    private final boolean secure;
 
     private final Object lock = new Object();
-    /** Set once, under {@link #lock}, before the first registration attempt. */
+    /** Set once, under {@link #lock}, by the registration. */
     private volatile String key;
     private volatile ByteSequence keyBytes;
     private volatile ByteSequence valueBytes;
+    private final CompletableFuture<Void> firstRegistration = new CompletableFuture<>();
     /** Guarded by {@link #lock}. */
     private Holding holding;
     /** Guarded by {@link #lock}. */
@@ -94,69 +78,65 @@ public class Registrar {
     private boolean registeredBefore;
     /** Guarded by {@link #lock}: only the first failure of a run of failures is logged as a warning. */
     private boolean failureReported;
-    /** Why the last registration attempt failed, while not registered; for the readiness check. */
+    /** Why the last registration attempt failed, while not registered; for readiness checks. */
     private volatile String lastFailure;
 
-    @Inject
-    Registrar(EtcdClients etcdClients, RegistrationConfig config, ValueRegistry runtimeValues,
-            ObjectMapper json, MeterRegistry meters,
-            @ConfigProperty(name = "quarkus.grpc.server.ssl.certificate") Optional<String> certificate,
-            @ConfigProperty(name = "quarkus.grpc.server.ssl.key-store") Optional<String> keyStore,
-            @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
-        this.etcd = etcdClients.main();
-        this.etcdConfig = etcdClients.config();
-        this.config = config;
-        this.runtimeValues = runtimeValues;
+    EtcdServiceRegistrar(String serviceName, EtcdRegistrarSettings settings, Client etcd,
+            LastEtcdFailure lastEtcdFailure, ObjectMapper json, MeterRegistry meters) {
+        this.settings = settings;
+        this.etcd = etcd;
+        this.lastEtcdFailure = lastEtcdFailure;
         this.json = json;
-        this.lastEtcdFailure = etcdClients.lastFailure();
-        this.version = version;
-        Gauge.builder("notificator.registration.registered", this, registrar -> registrar.holding().isPresent() ? 1 : 0)
+        Gauge.builder("etcd.registration.registered", this, registrar -> registrar.holding().isPresent() ? 1 : 0)
+                .tag("service", serviceName)
                 .description("1 while this instance is listed in etcd, else 0").register(meters);
-        this.reregistrations = Counter.builder("notificator.registration.reregistrations")
+        this.reregistrations = Counter.builder("etcd.registration.reregistrations").tag("service", serviceName)
                 .description("registrations made again after the lease was lost").register(meters);
-        this.secure = certificate.isPresent() || keyStore.isPresent();
     }
 
     /**
-     * The gRPC server listens before {@code StartupEvent} (Quarkus starts it in a recorder and waits for the bound
-     * port, also with port 0), so this instance can be announced now, in the background.
+     * Lists {@code ipAddress:defaultPort} under {@code <prefix><serviceName>/}, with the labels of
+     * {@link EtcdMetadataKey#META_ETCD_METADATA} (a {@code Map<String, String>}; e.g. {@code id}, {@code version},
+     * {@link EtcdEndpointValue#SECURE}) as the value's {@code Metadata}. The Uni completes once the key is in etcd;
+     * registering goes on in the background until {@link #deregisterServiceInstance}, also when nobody waits.
      */
-    void onStart(@Observes StartupEvent event) {
-        synchronized (lock) {
-            if (key != null || stopped) {
-                return;
+    @Override
+    public Uni<Void> registerServiceInstance(String serviceName, Metadata<EtcdMetadataKey> metadata, String ipAddress,
+            int defaultPort) {
+        checkAddressNotNull(ipAddress);
+        @SuppressWarnings("unchecked")
+        Map<String, String> labels = metadata == null ? Map.of()
+                : (Map<String, String>) metadata.getMetadata().getOrDefault(EtcdMetadataKey.META_ETCD_METADATA,
+                        Map.of());
+        return Uni.createFrom().deferred(() -> {
+            synchronized (lock) {
+                if (stopped) {
+                    return Uni.createFrom().failure(new IllegalStateException(serviceName + " was deregistered"));
+                }
+                if (key != null) {
+                    return Uni.createFrom().failure(new IllegalStateException("this registrar already registers "
+                            + key + "; use one Stork service per registered instance"));
+                }
+                key = settings.prefix() + serviceName + "/" + EtcdEndpointValue.address(ipAddress, defaultPort);
+                String value = EtcdEndpointValue.write(json, ipAddress, defaultPort, labels);
+                keyBytes = ByteSequence.from(key, UTF_8);
+                valueBytes = ByteSequence.from(value, UTF_8);
+                LOG.infof("Registering %s = %s in etcd %s (ttl %ss)", key, value, settings.endpoints(),
+                        ttlSeconds());
             }
-            announce();
-        }
-        register();
+            register();
+            return Uni.createFrom().completionStage(firstRegistration);
+        });
     }
 
-    private void announce() {
-        String host = config.advertisedHost().or(AdvertisedAddress::firstNonLoopbackIpv4)
-                .orElse(AdvertisedAddress.LOOPBACK);
-        int port = config.advertisedPort().orElseGet(() -> runtimeValues.get(GrpcServer.GRPC_PORT));
-        String instanceId = config.instanceId().orElseGet(() -> UUID.randomUUID().toString());
-        Map<String, String> labels = new LinkedHashMap<>();
-        labels.put("id", instanceId);
-        labels.put("version", version);
-        if (secure) {
-            labels.put(EtcdEndpointValue.SECURE, "true");
-        }
-        key = config.prefix() + config.serviceName() + "/" + EtcdEndpointValue.address(host, port);
-        String value = EtcdEndpointValue.write(json, host, port, labels);
-        keyBytes = ByteSequence.from(key, UTF_8);
-        valueBytes = ByteSequence.from(value, UTF_8);
-        LOG.infof("Registering %s = %s in etcd %s (ttl %ss)", key, value, etcdConfig.endpoints(), ttlSeconds());
-    }
-
-    /** With {@code quarkus.shutdown.delay} set, this comes first: deregister, then serve for the delay. */
-    void onShutdownDelay(@Observes ShutdownDelayInitiatedEvent event) {
-        deregister();
-    }
-
-    /** Without a shutdown delay, deregister before the server stops all the same. */
-    void onShutdown(@Observes @Priority(1) ShutdownEvent event) {
-        deregister();
+    /**
+     * Revokes the lease, so that the key is gone at once (clients stop choosing this instance), and stops
+     * registering. When etcd does not answer within {@code deregister-timeout} this is said in the log, and the Uni
+     * completes all the same: etcd drops the key when the lease expires.
+     */
+    @Override
+    public Uni<Void> deregisterServiceInstance(String serviceName) {
+        return Uni.createFrom().deferred(this::deregister);
     }
 
     /** The lease that holds the key now, if any. */
@@ -167,8 +147,8 @@ public class Registrar {
     }
 
     private void register() {
-        Duration initial = config.retryInitialBackoff();
-        Duration max = config.retryMaxBackoff().compareTo(initial) < 0 ? initial : config.retryMaxBackoff();
+        Duration initial = settings.retryInitialBackoff();
+        Duration max = settings.retryMaxBackoff().compareTo(initial) < 0 ? initial : settings.retryMaxBackoff();
         Uni.createFrom().deferred(this::attempt)
                 .onFailure(failure -> !isStopped()).invoke(this::reportFailure)
                 .onFailure(failure -> !isStopped()).retry().withBackOff(initial, max).indefinitely()
@@ -203,7 +183,7 @@ public class Registrar {
             }
             holding = new Holding(key, leaseId);
             keepAlive = etcd.getLeaseClient().keepAlive(leaseId, new KeepAliveObserver(leaseId));
-            watch = new OwnKeyWatch(etcd, key, keyBytes, valueBytes, leaseId, config.retryInitialBackoff(),
+            watch = new OwnKeyWatch(etcd, key, keyBytes, valueBytes, leaseId, settings.retryInitialBackoff(),
                     why -> lost(leaseId, why));
             ownKeyWatch = watch;
             failureReported = false;
@@ -214,6 +194,7 @@ public class Registrar {
             LOG.infof("%s %s in etcd (lease %x)", registeredBefore ? "Re-registered" : "Registered", key, leaseId);
             registeredBefore = true;
         }
+        firstRegistration.complete(null);
         watch.start(put.revision() + 1);
     }
 
@@ -240,11 +221,11 @@ public class Registrar {
         register();
     }
 
-    private void deregister() {
+    private Uni<Void> deregister() {
         Holding held;
         synchronized (lock) {
             if (stopped) {
-                return;
+                return Uni.createFrom().voidItem();
             }
             stopped = true;
             held = holding;
@@ -255,24 +236,25 @@ public class Registrar {
             }
             stopWatchingOwnKey();
         }
+        firstRegistration.completeExceptionally(new IllegalStateException("deregistered before it was registered"));
         if (held == null) {
             LOG.infof("Not registered in etcd, nothing to deregister");
-            return;
+            return Uni.createFrom().voidItem();
         }
-        Duration timeout = config.deregisterTimeout();
-        try {
-            etcd.getLeaseClient().revoke(held.leaseId()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            LOG.infof("Deregistered %s from etcd (lease %x revoked)", held.key(), held.leaseId());
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warnf("Could not deregister %s within %s (%s); etcd drops it when lease %x expires within %ss",
-                    held.key(), timeout, e instanceof ExecutionException ? e.getCause() : e, held.leaseId(),
-                    ttlSeconds());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Duration timeout = settings.deregisterTimeout();
+        return Uni.createFrom().completionStage(() -> etcd.getLeaseClient().revoke(held.leaseId()))
+                .ifNoItem().after(timeout)
+                .failWith(() -> new TimeoutException("etcd did not answer within " + timeout.toMillis() + " ms"))
+                .onItem().invoke(() -> LOG.infof("Deregistered %s from etcd (lease %x revoked)", held.key(),
+                        held.leaseId()))
+                .onFailure().invoke(failure -> LOG.warnf("Could not deregister %s within %s (%s); etcd drops it "
+                        + "when lease %x expires within %ss", held.key(), timeout, failure, held.leaseId(),
+                        ttlSeconds()))
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
     }
 
-    /** Why registering failed last, while this instance is not registered. */
+    /** Why registering failed last, while the instance is not registered. */
     public Optional<String> lastFailure() {
         return Optional.ofNullable(lastFailure);
     }
@@ -287,7 +269,7 @@ public class Registrar {
             }
             failureReported = true;
         }
-        LOG.warnf("Cannot register %s in etcd %s yet: %s; retrying in the background", key, etcdConfig.endpoints(),
+        LOG.warnf("Cannot register %s in etcd %s yet: %s; retrying in the background", key, settings.endpoints(),
                 why);
     }
 
@@ -306,12 +288,12 @@ public class Registrar {
     }
 
     private long ttlSeconds() {
-        return config.ttl().toSeconds();
+        return settings.ttl().toSeconds();
     }
 
     /** jetcd calls have no deadline of their own. */
     private <T> Uni<T> withDeadline(Supplier<CompletionStage<T>> call) {
-        Duration timeout = etcdConfig.requestTimeout();
+        Duration timeout = settings.requestTimeout();
         return Uni.createFrom().completionStage(call)
                 .ifNoItem().after(timeout)
                 .failWith(() -> new TimeoutException("etcd did not answer within " + timeout.toMillis() + " ms"));

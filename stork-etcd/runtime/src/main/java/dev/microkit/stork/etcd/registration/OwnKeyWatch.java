@@ -1,4 +1,4 @@
-package dev.microkit.notificator.registration;
+package dev.microkit.stork.etcd.registration;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 import dev.microkit.stork.etcd.EtcdErrors;
+import dev.microkit.stork.etcd.WatcherSlot;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
@@ -36,11 +37,7 @@ final class OwnKeyWatch {
     private final long leaseId;
     private final Duration retry;
     private final Consumer<String> leaseLost;
-    private final Object lock = new Object();
-    /** Guarded by {@link #lock}. */
-    private Watch.Watcher watcher;
-    /** Guarded by {@link #lock}. */
-    private boolean closed;
+    private final WatcherSlot watch = new WatcherSlot();
 
     /**
      * @param leaseLost told why, when a put back finds that the lease is gone: the registrar then registers anew
@@ -61,41 +58,19 @@ final class OwnKeyWatch {
         Watch.Watcher started = etcd.getWatchClient().watch(keyBytes, WatchOption.builder().withRevision(revision)
                 .build(), Watch.listener(this::onEvents, this::onBroken,
                         () -> onBroken(new IllegalStateException("watch completed"))));
-        Watch.Watcher stale = null;
-        synchronized (lock) {
-            if (closed) {
-                stale = started;
-            } else {
-                watcher = started;
-            }
-        }
-        if (stale != null) {
-            Infrastructure.getDefaultWorkerPool().execute(stale::close);
+        if (!watch.keep(started)) {
+            Infrastructure.getDefaultWorkerPool().execute(started::close);
         }
     }
 
     /** Stops watching; the key is left as it is. Safe to call from a jetcd callback. */
     void close() {
-        Watch.Watcher old;
-        synchronized (lock) {
-            closed = true;
-            old = watcher;
-            watcher = null;
-        }
-        if (old != null) {
-            Infrastructure.getDefaultWorkerPool().execute(old::close);
-        }
-    }
-
-    private boolean isClosed() {
-        synchronized (lock) {
-            return closed;
-        }
+        watch.end(Infrastructure.getDefaultWorkerPool());
     }
 
     private void onEvents(WatchResponse response) {
         for (WatchEvent event : response.getEvents()) {
-            if (event.getEventType() == WatchEvent.EventType.DELETE && !isClosed()) {
+            if (event.getEventType() == WatchEvent.EventType.DELETE && !watch.ended()) {
                 putBack("was deleted");
                 return;
             }
@@ -117,20 +92,12 @@ final class OwnKeyWatch {
 
     /** Reads the key after a pause, puts it back if it is missing, and watches from the revision read. */
     private void onBroken(Throwable failure) {
-        Watch.Watcher old;
-        synchronized (lock) {
-            if (closed) {
-                return;
-            }
-            old = watcher;
-            watcher = null;
+        if (!watch.closeCurrent(Infrastructure.getDefaultWorkerPool())) {
+            return;
         }
         LOG.debugf("Watch on own key %s broken, watching again in %s: %s", key, retry, failure);
         Infrastructure.getDefaultWorkerPool().schedule(() -> {
-            if (old != null) {
-                old.close();
-            }
-            if (isClosed()) {
+            if (watch.ended()) {
                 return;
             }
             etcd.getKVClient().get(keyBytes).whenComplete((read, readFailure) -> {
