@@ -17,21 +17,13 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import com.fasterxml.jackson.annotation.JsonInclude;
 
-import dev.microkit.users.outbox.WelcomeDispatcher;
 import dev.microkit.users.store.User;
 import dev.microkit.users.store.UserStore;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.context.Context;
-import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
-/**
- * Creates users and welcomes them by email through notificator. A user is stored with its pending welcome email in
- * one transaction (an outbox), so the email is never lost: sent at once when a notificator takes it, else later.
- */
+/** {@code POST /create} and {@code GET /users/{id}}: the HTTP side of {@link UserCreation} and the store. */
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 public class UserResource {
@@ -39,29 +31,15 @@ public class UserResource {
     private static final Pattern UUID_FORM = Pattern.compile(
             "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
-    /**
-     * The answer to a successful {@code POST /create}: with the {@code notificationId} when the welcome email was
-     * sent at once, with {@code "notification": "pending"} when it will be sent later.
-     */
-    @RegisterForReflection // serialised from inside a Response: native image cannot see it otherwise
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Created(String id, String email, String notificationId, String notification) {
-    }
-
     private final CreateUserRequests requests;
     private final UserStore store;
-    private final WelcomeDispatcher welcome;
-    private final Counter welcomedAtOnce;
-    private final Counter welcomePending;
+    private final UserCreation creation;
 
     @Inject
-    UserResource(CreateUserRequests requests, UserStore store, WelcomeDispatcher welcome, MeterRegistry meters) {
+    UserResource(CreateUserRequests requests, UserStore store, UserCreation creation) {
         this.requests = requests;
         this.store = store;
-        this.welcome = welcome;
-        // The other outcomes (400, 409, 413, 503) are in Quarkus' http_server_requests_seconds, by status.
-        this.welcomedAtOnce = created(meters, "sent");
-        this.welcomePending = created(meters, "pending");
+        this.creation = creation;
     }
 
     @POST
@@ -75,13 +53,8 @@ public class UserResource {
     @APIResponse(responseCode = "503", description = "etcd unavailable; nothing was stored")
     public Uni<Response> create(String body) {
         CreateUserRequest request = requests.parse(body);
-        Context trace = Context.current(); // this request's, passed on: later steps may run on other threads
-        return welcome.create(request.email()).chain(user -> welcome.sendNow(user, trace)
-                .map(notificationId -> new Created(user.id(), user.email(), notificationId, null))
-                .onFailure().recoverWithItem(() -> new Created(user.id(), user.email(), null,
-                        User.Notification.PENDING))
-                .invoke(created -> (created.notificationId() != null ? welcomedAtOnce : welcomePending).increment())
-                .map(created -> Response.created(URI.create("/users/" + user.id())).entity(created).build()));
+        return creation.create(request.email(), Context.current())
+                .map(created -> Response.created(URI.create("/users/" + created.id())).entity(created).build());
     }
 
     @GET
@@ -97,13 +70,6 @@ public class UserResource {
         }
         String lowerCase = id.toLowerCase(Locale.ROOT);
         return store.find(lowerCase).map(user -> user.orElseThrow(() -> notFound(lowerCase)));
-    }
-
-    /** {@code users_created_total{welcome="sent|pending"}}: users created, welcome email sent at once or later. */
-    private static Counter created(MeterRegistry meters, String welcome) {
-        return Counter.builder("users.created").tag("welcome", welcome)
-                .description("users created (201), by whether the welcome email was sent at once or is pending")
-                .register(meters);
     }
 
     private static ApiException notFound(String id) {

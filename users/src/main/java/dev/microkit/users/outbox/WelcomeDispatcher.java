@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -98,24 +97,24 @@ public class WelcomeDispatcher {
     }
 
     /**
-     * Creates a user whose welcome email this replica claims in the same transaction, to {@link #sendNow send it at
-     * once}. It counts as in flight from before the transaction, so this replica's own dispatcher leaves it alone,
-     * until the creation fails or is cancelled (the client went away: the transaction may commit all the same, and
-     * then the dispatcher sends the email).
+     * Marks the welcome email of {@code userId}, being created by {@code creation} with this replica's claim, as this
+     * replica's to {@link #sendNow send at once}: from before the transaction, so that this replica's own dispatcher
+     * leaves it alone, until the creation fails or is cancelled (the client went away: the transaction may commit all
+     * the same, and then the dispatcher sends the email), or until {@link #sendNow} ends.
      */
-    public Uni<User> create(String email) {
-        String id = UUID.randomUUID().toString();
-        inFlight.add(id);
-        return lease.id().chain(leaseId -> store.create(id, email, leaseId, lease.replicaId()))
-                .onTermination().invoke((user, failure, cancelled) -> {
-                    if (failure != null || cancelled) {
-                        inFlight.remove(id);
-                    }
-                });
+    public <T> Uni<T> sendingAtOnce(String userId, Uni<T> creation) {
+        return Uni.createFrom().deferred(() -> {
+            inFlight.add(userId);
+            return creation.onTermination().invoke((item, failure, cancelled) -> {
+                if (failure != null || cancelled) {
+                    inFlight.remove(userId);
+                }
+            });
+        });
     }
 
     /**
-     * Sends the welcome email of a user just {@link #create created}.
+     * Sends the welcome email of a user just created (see {@link #sendingAtOnce}).
      *
      * @param trace the trace of the request that created the user
      * @return the notification id, or a failure once the email is rescheduled for the dispatcher

@@ -16,7 +16,9 @@ import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.etcd.EtcdTestResource;
 import dev.microkit.testing.etcd.InjectEtcd;
 import dev.microkit.testing.process.AppProcess;
+import dev.microkit.users.UserCreation;
 import dev.microkit.users.testing.Notificators;
+import io.opentelemetry.context.Context;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -26,7 +28,7 @@ import io.quarkus.test.junit.QuarkusTest;
 class WelcomeDispatcherTest {
 
     @Inject
-    WelcomeDispatcher dispatcher;
+    UserCreation creation;
 
     @Inject
     ReplicaLease lease;
@@ -41,7 +43,7 @@ class WelcomeDispatcherTest {
             String email = "c" + UUID.randomUUID() + "@example.com";
 
             // a /create whose client went away: the transaction is on its way and commits all the same
-            dispatcher.create(email).subscribe().with(user -> {
+            creation.create(email, Context.root()).subscribe().with(user -> {
             }, failure -> {
             }).cancel();
 
