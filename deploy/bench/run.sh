@@ -42,6 +42,8 @@ for tool in etcd etcdctl wrk java curl; do
 done
 
 results="deploy/bench/results"
+# a single part writes its report elsewhere: the committed report stays that of a full run
+[ "$what" = all ] || results="$(mktemp -d -t "microkit-bench-$what-XXXXXX")"
 mkdir -p "$results"
 csv="$(mktemp -t microkit-bench-XXXXXX.csv)"
 p3_table="$(mktemp -t microkit-bench-p3-XXXXXX.md)"
