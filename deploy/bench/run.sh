@@ -11,7 +11,9 @@
 #   P3   native executables vs JVM, side by side on one etcd (each pair under its own key prefix): exec to registered
 #        (notificator) and to ready (users), RSS idle and after 10,000 /create, /create req/s and p99 at
 #        $CONNECTIONS connections (alternating rounds), CPU ms per /create of users, notificator and etcd (from
-#        /proc), and every HTTP status seen. Exits non-zero when any answer was not a 2xx.
+#        /proc), etcd requests per /create (etcd's metrics), every HTTP status seen, and after each round etcd's own
+#        ceiling: its create-if-absent transaction from a bare Go client at the same concurrency (deploy/bench/go),
+#        with /create over that ratio. Exits non-zero when any answer was not a 2xx.
 #        Builds the native executables when they are missing or older than the sources (-Dnative, ~5 min each).
 #
 #   deploy/bench/run.sh                      # everything
@@ -22,7 +24,7 @@
 # table (with date, machine and commit) and a chart.
 #
 # Needs: Java 17+, etcd, etcdctl and wrk on PATH, gnuplot for the chart (Debian: apt-get install etcd-server etcd-client
-# wrk gnuplot-nox); for P3 a GraalVM/Mandrel native-image (GRAALVM_HOME), see README.md "Native executables".
+# wrk gnuplot-nox), for P3's etcd ceiling Go with etcd's client (golang-go golang-etcd-server-dev); for P3 a GraalVM/Mandrel native-image (GRAALVM_HOME), see README.md "Native executables".
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -173,6 +175,23 @@ p2() {
 
 # P3 helpers. CPU time (user + system) of a process in ms, from /proc/<pid>/stat.
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
+# unary gRPC requests etcd has answered (Range, Put, Txn, DeleteRange, LeaseGrant, ...), from its own metrics
+etcd_requests() { curl -fs "$ETCD_ENDPOINTS/metrics" | awk '/^grpc_server_handled_total\{/ && /grpc_type="unary"/ { s += $NF } END { printf "%d", s }'; }
+# etcd's own limit for /create: its create-if-absent transaction from a bare Go client (deploy/bench/go), same
+# concurrency; prints "txn/s etcd-CPU-ms-per-txn", or nothing when Go or Debian's etcd client package is missing
+build_ceiling() {
+  command -v go >/dev/null && [ -d /usr/share/gocode/src/go.etcd.io/etcd/clientv3 ] || return 0
+  (cd deploy/bench/go && GO111MODULE=off GOPATH="/usr/share/gocode:$PWD" GOCACHE="$work/gocache" GOFLAGS= \
+    go build -o "$work/etcdceiling" etcdceiling) && echo "$work/etcdceiling"
+}
+ceiling() {
+  local e0 e1 out
+  e0=$(cpu_ms "$etcd_pid")
+  out="$("$ceiling_bin" -etcd "$ETCD_ENDPOINTS" -c "$connections" -d "$duration")"
+  e1=$(cpu_ms "$etcd_pid")
+  echo "$out" | sed -nE 's/.*"perSecond":([0-9.]+).*"txns":([0-9]+).*/\1 \2/p;s/.*"txns":([0-9]+).*"perSecond":([0-9.]+).*/\2 \1/p' | head -1 \
+    | awk -v e=$((e1 - e0)) '{ printf "%.0f %.2f", $1, ($2 > 0 ? e / $2 : 0) }'
+}
 rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 now_ms() { date +%s%3N; }
 
@@ -242,17 +261,25 @@ p3() {
     rss_loaded[$side]="$(rss_mb "${users_pid[$side]}") $(rss_mb "${notificator_pid[$side]}")"
     printf "    %-6s %6d answers, %d failures, statuses %s\n" "$side" "$n" "$err" "$st"
   done
-  echo "    rounds of $duration, alternating (jvm native, native jvm, ...); CPU ms per /create from /proc"
+  local ceiling_bin sum_ceiling=0 ceiling_cpu=0
+  ceiling_bin="$(build_ceiling)"
+  [ -n "$ceiling_bin" ] || echo "    (no etcd ceiling: needs go and Debian's golang-etcd-server-dev)"
+  echo "    rounds of $duration, alternating (jvm native, native jvm, ...), each followed by etcd's ceiling;"
+  echo "    CPU ms per /create from /proc, etcd requests per /create from etcd's metrics"
   printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" round side "req/s" p50 p99 failures statuses "CPU ms/create users notificator etcd"
-  for side in jvm native; do sum_rps[$side]=0; sum_p99[$side]=0; cpu_users[$side]=0; cpu_notificator[$side]=0; cpu_etcd[$side]=0; done
+  local -A etcd_reqs
+  for side in jvm native; do sum_rps[$side]=0; sum_p99[$side]=0; cpu_users[$side]=0; cpu_notificator[$side]=0; cpu_etcd[$side]=0; etcd_reqs[$side]=0; done
   local measured_jvm=0 measured_native=0
   for round in $(seq 1 "$rounds"); do
     local sides="jvm native"; [ $((round % 2)) -eq 0 ] && sides="native jvm"
     for side in $sides; do
-      local u0 n0 e0 u1 n1 e1
+      local u0 n0 e0 u1 n1 e1 r0 r1
+      r0=$(etcd_requests)
       u0=$(cpu_ms "${users_pid[$side]}"); n0=$(cpu_ms "${notificator_pid[$side]}"); e0=$(cpu_ms "$etcd_pid")
       read -r rps p50 p99 err n st <<<"$(bench "${port[$side]}" "$duration")"
       u1=$(cpu_ms "${users_pid[$side]}"); n1=$(cpu_ms "${notificator_pid[$side]}"); e1=$(cpu_ms "$etcd_pid")
+      r1=$(etcd_requests)
+      etcd_reqs[$side]=$((etcd_reqs[$side] + r1 - r0))
       printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" "$round" "$side" "$rps" "$p50" "$p99" "$err" "$st" \
         "$(awk -v n="$n" -v u=$((u1 - u0)) -v c=$((n1 - n0)) -v e=$((e1 - e0)) 'BEGIN { if (n > 0) printf "%.2f %.2f %.2f", u/n, c/n, e/n }')"
       sum_rps[$side]=$(awk "BEGIN {print ${sum_rps[$side]} + $rps}")
@@ -264,6 +291,13 @@ p3() {
         | awk -F= '{ c[$1] += $2 } END { for (k in c) printf "%s%s=%d", (s++ ? "," : ""), k, c[k] }')"
       if [ "$side" = jvm ]; then measured_jvm=$((measured_jvm + n)); else measured_native=$((measured_native + n)); fi
     done
+    if [ -n "$ceiling_bin" ]; then
+      local c_rate c_cpu
+      read -r c_rate c_cpu <<<"$(ceiling)"
+      printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" "$round" ceiling "$c_rate" - - - "txn (etcd alone)" "etcd $c_cpu"
+      sum_ceiling=$(awk "BEGIN {print $sum_ceiling + ${c_rate:-0}}")
+      ceiling_cpu=$(awk "BEGIN {print $ceiling_cpu + ${c_cpu:-0}}")
+    fi
   done
   local -A measured=([jvm]=$measured_jvm [native]=$measured_native)
   {
@@ -289,6 +323,15 @@ p3() {
     done
     row "/create per s, $connections connections (mean of $rounds x $duration)" "${rps_avg[jvm]}" "${rps_avg[native]}"
     row "/create p99 (ms)" "${p99_avg[jvm]}" "${p99_avg[native]}"
+    if [ -n "$ceiling_bin" ]; then
+      local c_avg
+      c_avg=$(awk "BEGIN {printf \"%.0f\", $sum_ceiling / $rounds}")
+      printf "| etcd ceiling: create-if-absent txn per s, %s in flight (mean of %s) | %s | %s | |\n" "$connections" "$rounds" "$c_avg" "$c_avg"
+      row "/create / etcd ceiling" "$(awk "BEGIN {printf \"%.2f\", ${rps_avg[jvm]} / $c_avg}")" "$(awk "BEGIN {printf \"%.2f\", ${rps_avg[native]} / $c_avg}")"
+      printf "| etcd CPU ms per ceiling txn | %s | %s | |\n" "$(awk "BEGIN {printf \"%.2f\", $ceiling_cpu / $rounds}")" "$(awk "BEGIN {printf \"%.2f\", $ceiling_cpu / $rounds}")"
+    fi
+    row "etcd requests per /create (unary gRPC)" "$(awk -v r="${etcd_reqs[jvm]}" -v n="${measured[jvm]}" 'BEGIN { printf "%.2f", r / n }')" \
+      "$(awk -v r="${etcd_reqs[native]}" -v n="${measured[native]}" 'BEGIN { printf "%.2f", r / n }')"
     read -r ju jn je js <<<"${per[jvm]}"; read -r nu nn ne ns <<<"${per[native]}"
     row "CPU ms per /create: users" "$ju" "$nu"
     row "CPU ms per /create: notificator" "$jn" "$nn"

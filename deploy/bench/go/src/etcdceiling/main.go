@@ -1,0 +1,73 @@
+// Command etcdceiling measures what etcd itself can do for POST /create: the create-if-absent transaction that
+// users' store makes (if the email index key is absent: put it and the user record; else read it), with -c
+// transactions in flight for -d, each on a fresh email. It prints one JSON line: transactions per second, and how
+// many failed. etcd's own rate for this transaction is the physical limit of /create on the machine.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/etcd/clientv3"
+)
+
+func main() {
+	endpoints := flag.String("etcd", "http://127.0.0.1:2379", "etcd endpoints, comma-separated")
+	concurrency := flag.Int("c", 32, "transactions in flight")
+	duration := flag.Duration("d", 10*time.Second, "how long to measure")
+	prefix := flag.String("prefix", "/bench-ceiling/", "key prefix (deleted afterwards)")
+	flag.Parse()
+
+	client, err := clientv3.New(clientv3.Config{Endpoints: strings.Split(*endpoints, ","), DialTimeout: 5 * time.Second})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "etcd:", err)
+		os.Exit(2)
+	}
+	defer client.Close()
+	// the user record as users stores it, about this size
+	record := `{"id":"00000000-0000-0000-0000-000000000000","email":"bench@example.com",` +
+		`"createdAt":"2026-11-26T00:00:00Z","notification":"pending"}`
+
+	var done, failed int64
+	deadline := time.Now().Add(*duration)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < *concurrency; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; time.Now().Before(deadline); i++ {
+				id := fmt.Sprintf("%d-%d", w, i)
+				emailKey := *prefix + "by-email/u" + id + "@example.com"
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				_, err := client.Txn(ctx).
+					If(clientv3.Compare(clientv3.Version(emailKey), "=", 0)).
+					Then(clientv3.OpPut(emailKey, id), clientv3.OpPut(*prefix+"by-id/"+id, record)).
+					Else(clientv3.OpGet(emailKey)).
+					Commit()
+				cancel()
+				if err != nil {
+					atomic.AddInt64(&failed, 1)
+				} else {
+					atomic.AddInt64(&done, 1)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	seconds := time.Since(start).Seconds()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	client.Delete(ctx, *prefix, clientv3.WithPrefix())
+	cancel()
+	line, _ := json.Marshal(map[string]interface{}{
+		"txns": done, "failed": failed, "seconds": seconds, "perSecond": float64(done) / seconds,
+	})
+	fmt.Println(string(line))
+}
