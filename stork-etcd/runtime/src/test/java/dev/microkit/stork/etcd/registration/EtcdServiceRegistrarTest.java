@@ -1,0 +1,107 @@
+package dev.microkit.stork.etcd.registration;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.microkit.stork.etcd.EtcdEndpointValue;
+import dev.microkit.stork.etcd.LastEtcdFailure;
+import dev.microkit.stork.etcd.discovery.EtcdMetadataKey;
+import dev.microkit.testing.etcd.EtcdCluster;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.stork.api.Metadata;
+
+/** The etcd registrar against a real etcd server: listed, healed, re-registered, deregistered. */
+class EtcdServiceRegistrarTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final String KEY = "/services/notificator/127.0.0.1:8082";
+
+    private EtcdCluster etcd;
+    private Client client;
+    private EtcdServiceRegistrar registrar;
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    @BeforeEach
+    void start() {
+        etcd = EtcdCluster.start(1);
+        client = Client.builder().endpoints(etcd.endpoints().split(",")).build();
+        registrar = new EtcdServiceRegistrar("notificator", new EtcdRegistrarSettings(
+                List.of(URI.create(etcd.endpoints())), "/services/", Duration.ofSeconds(2), Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMillis(500)), client,
+                new LastEtcdFailure(), new ObjectMapper(), meters);
+    }
+
+    @AfterEach
+    void stop() {
+        registrar.deregisterServiceInstance("notificator").await().atMost(WAIT);
+        client.close();
+        etcd.close();
+    }
+
+    private void register() {
+        registrar.registerServiceInstance("notificator", Metadata.of(EtcdMetadataKey.class)
+                .with(EtcdMetadataKey.META_ETCD_METADATA, Map.of("id", "n1")), "127.0.0.1", 8082)
+                .await().atMost(WAIT);
+    }
+
+    @Test
+    void listsTheInstanceAsEtcdNamingJsonOnALeaseAndRevokesItWhenDeregistered() {
+        register();
+
+        String value = etcd.get(KEY).orElseThrow().getValue().toString(UTF_8);
+        assertEquals("{\"Op\":0,\"Addr\":\"127.0.0.1:8082\",\"Metadata\":\"id=n1\"}", value);
+        assertEquals(Optional.of(KEY), registrar.holding().map(EtcdServiceRegistrar.Holding::key));
+        assertNotEquals(0, etcd.get(KEY).orElseThrow().getLease(), "bound to a lease");
+        assertEquals(1.0, meters.get("etcd.registration.registered").tag("service", "notificator").gauge().value());
+        assertEquals("127.0.0.1:8082", EtcdEndpointValue.parse(value, new ObjectMapper()).address());
+
+        registrar.deregisterServiceInstance("notificator").await().atMost(WAIT);
+
+        assertTrue(etcd.get(KEY).isEmpty(), "gone at once: the lease was revoked");
+        assertEquals(Optional.empty(), registrar.holding());
+    }
+
+    @Test
+    void aKeyDeletedByHandIsPutBackOnTheSameLease() throws Exception {
+        register();
+        long lease = etcd.get(KEY).orElseThrow().getLease();
+
+        client.getKVClient().delete(ByteSequence.from(KEY, UTF_8)).get(5, TimeUnit.SECONDS);
+
+        long restored = await().atMost(WAIT).pollInterval(Duration.ofMillis(10))
+                .until(() -> etcd.get(KEY), Optional::isPresent).orElseThrow().getLease();
+        assertEquals(lease, restored);
+    }
+
+    @Test
+    void aRevokedLeaseIsReplacedAndTheKeyPutAgain() throws Exception {
+        register();
+        long lease = etcd.get(KEY).orElseThrow().getLease();
+
+        client.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+
+        long renewed = await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
+                .until(() -> etcd.get(KEY).map(kv -> kv.getLease()).orElse(0L), id -> id != 0 && id != lease);
+        assertNotEquals(lease, renewed);
+        assertEquals(1.0, meters.get("etcd.registration.reregistrations").tag("service", "notificator").counter()
+                .count());
+    }
+}
