@@ -7,9 +7,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
- * Answers of etcd and notificator come on their clients' threads (a jetcd executor, a gRPC event loop outside any
- * Vert.x dispatch), which may carry any Vert.x context, even an earlier request's. What follows a call runs back on
- * the context that made it, with that request's trace and log context.
+ * Answers of etcd and of other gRPC services come on their clients' threads (a jetcd executor, a gRPC event loop
+ * outside any Vert.x dispatch), which may carry any Vert.x context, even an earlier request's. What follows a call runs
+ * back on the context that made it, with that request's trace and log context.
  */
 public final class CallerContext {
 

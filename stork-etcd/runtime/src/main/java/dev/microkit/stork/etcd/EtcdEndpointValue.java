@@ -71,7 +71,7 @@ public record EtcdEndpointValue(String host, int port, Object metadata, Map<Stri
         return address(trimmed, null, Map.of());
     }
 
-    /** The instance serves gRPC over TLS: {@code secure=true} in its metadata, as notificator writes it with TLS. */
+    /** The instance serves gRPC over TLS only: {@code secure=true} in its metadata. */
     public boolean secure() {
         return "true".equalsIgnoreCase(labels.get(SECURE));
     }
