@@ -11,8 +11,8 @@
 #   P3   native executables vs JVM, side by side on one etcd (each pair under its own key prefix): exec to registered
 #        (notificator) and to ready (users), RSS idle and after 10,000 /create, /create req/s and p99 at
 #        $CONNECTIONS connections (alternating rounds), CPU ms per /create of users, notificator and etcd (from
-#        /proc), etcd requests per /create (etcd's metrics), every HTTP status seen, and after each round etcd's own
-#        ceiling: its create-if-absent transaction from a bare Go client at the same concurrency (deploy/bench/go),
+#        /proc), etcd requests per /create (etcd's metrics), every HTTP status seen, and then etcd's own ceiling: its
+#        create-if-absent transaction from a bare Go client at the same concurrency (deploy/bench/go), as many rounds,
 #        with /create over that ratio. Exits non-zero when any answer was not a 2xx.
 #        Builds the native executables when they are missing or older than the sources (-Dnative, ~5 min each).
 #
@@ -24,7 +24,8 @@
 # table (with date, machine and commit) and a chart.
 #
 # Needs: Java 17+, etcd, etcdctl and wrk on PATH, gnuplot for the chart (Debian: apt-get install etcd-server etcd-client
-# wrk gnuplot-nox), for P3's etcd ceiling Go with etcd's client (golang-go golang-etcd-server-dev); for P3 a GraalVM/Mandrel native-image (GRAALVM_HOME), see README.md "Native executables".
+# wrk gnuplot-nox); for P3 a GraalVM/Mandrel native-image (GRAALVM_HOME), see deploy/README.md, and for its etcd
+# ceiling Go with etcd's client (golang-go golang-etcd-server-dev).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -184,10 +185,10 @@ build_ceiling() {
   (cd deploy/bench/go && GO111MODULE=off GOPATH="/usr/share/gocode:$PWD" GOCACHE="$work/gocache" GOFLAGS= \
     go build -o "$work/etcdceiling" etcdceiling) && echo "$work/etcdceiling"
 }
-ceiling() {
+ceiling() { # round
   local e0 e1 out
   e0=$(cpu_ms "$etcd_pid")
-  out="$("$ceiling_bin" -etcd "$ETCD_ENDPOINTS" -c "$connections" -d "$duration")"
+  out="$("$ceiling_bin" -etcd "$ETCD_ENDPOINTS" -c "$connections" -d "$duration" -prefix "/bench-ceiling/$1/")"
   e1=$(cpu_ms "$etcd_pid")
   echo "$out" | sed -nE 's/.*"perSecond":([0-9.]+).*"txns":([0-9]+).*/\1 \2/p;s/.*"txns":([0-9]+).*"perSecond":([0-9.]+).*/\2 \1/p' | head -1 \
     | awk -v e=$((e1 - e0)) '{ printf "%.0f %.2f", $1, ($2 > 0 ? e / $2 : 0) }'
@@ -197,7 +198,8 @@ now_ms() { date +%s%3N; }
 
 p3() {
   local stale
-  stale=$(find notificator/src/main users/src/main src-proto pom.xml notificator/pom.xml users/pom.xml \
+  stale=$(find notificator/src/main users/src/main stork-etcd/runtime/src/main stork-etcd/deployment/src/main src-proto \
+    pom.xml notificator/pom.xml users/pom.xml stork-etcd/runtime/pom.xml stork-etcd/deployment/pom.xml \
     -newer users/target/users-1.0.0-SNAPSHOT-runner 2>/dev/null | head -1 || true)
   if [ ! -x notificator/target/notificator-1.0.0-SNAPSHOT-runner ] || [ ! -x users/target/users-1.0.0-SNAPSHOT-runner ] \
       || [ -n "$stale" ]; then
@@ -264,7 +266,7 @@ p3() {
   local ceiling_bin sum_ceiling=0 ceiling_cpu=0
   ceiling_bin="$(build_ceiling)"
   [ -n "$ceiling_bin" ] || echo "    (no etcd ceiling: needs go and Debian's golang-etcd-server-dev)"
-  echo "    rounds of $duration, alternating (jvm native, native jvm, ...), each followed by etcd's ceiling;"
+  echo "    rounds of $duration, alternating (jvm native, native jvm, ...), then as many rounds of etcd's ceiling;"
   echo "    CPU ms per /create from /proc, etcd requests per /create from etcd's metrics"
   printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" round side "req/s" p50 p99 failures statuses "CPU ms/create users notificator etcd"
   local -A etcd_reqs
@@ -291,13 +293,15 @@ p3() {
         | awk -F= '{ c[$1] += $2 } END { for (k in c) printf "%s%s=%d", (s++ ? "," : ""), k, c[k] }')"
       if [ "$side" = jvm ]; then measured_jvm=$((measured_jvm + n)); else measured_native=$((measured_native + n)); fi
     done
-    if [ -n "$ceiling_bin" ]; then
-      local c_rate c_cpu
-      read -r c_rate c_cpu <<<"$(ceiling)"
-      printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" "$round" ceiling "$c_rate" - - - "txn (etcd alone)" "etcd $c_cpu"
-      sum_ceiling=$(awk "BEGIN {print $sum_ceiling + ${c_rate:-0}}")
-      ceiling_cpu=$(awk "BEGIN {print $ceiling_cpu + ${c_cpu:-0}}")
-    fi
+  done
+  # after the /create rounds: the ceiling's keys stay in etcd (see deploy/bench/go), so it must not run before them
+  for round in $(seq 1 "$rounds"); do
+    [ -n "$ceiling_bin" ] || break
+    local c_rate c_cpu
+    read -r c_rate c_cpu <<<"$(ceiling "$round")"
+    printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" "$round" ceiling "$c_rate" - - - "txn (etcd alone)" "etcd $c_cpu"
+    sum_ceiling=$(awk "BEGIN {print $sum_ceiling + ${c_rate:-0}}")
+    ceiling_cpu=$(awk "BEGIN {print $ceiling_cpu + ${c_cpu:-0}}")
   done
   local -A measured=([jvm]=$measured_jvm [native]=$measured_native)
   {
