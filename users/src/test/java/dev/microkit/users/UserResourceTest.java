@@ -89,7 +89,11 @@ class UserResourceTest {
         assertTrue(notificator.log().contains("Sent email " + created.path("notificationId") + " to " + email),
                 "the notificator did not log the email:\n" + notificator.logTail());
 
-        given().get(URI.create(created.header("Location")).getPath()).then().statusCode(200)
+        // recorded in etcd in a batch, shortly after the answer (outbox.record-delay)
+        String location = URI.create(created.header("Location")).getPath();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> given()
+                .get(location).then().body("notification.state", equalTo("sent")));
+        given().get(location).then().statusCode(200)
                 .body("id", equalTo(id))
                 .body("email", equalTo(email))
                 .body("createdAt", containsString("T"))

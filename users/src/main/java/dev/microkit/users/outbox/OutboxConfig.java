@@ -34,4 +34,19 @@ public interface OutboxConfig {
     @WithDefault("64")
     @Min(1)
     int maxInFlight();
+
+    /**
+     * How long a sent welcome email waits to be recorded in etcd together with others (one transaction for many):
+     * the 201 does not wait for it; {@code GET /users/{id}} shows {@code sent} that much later.
+     */
+    @WithDefault("10ms")
+    Duration recordDelay();
+
+    /**
+     * Most sent welcome emails recorded in one etcd transaction: 3 operations each, and etcd takes at most 128 per
+     * transaction unless started with a higher {@code --max-txn-ops}.
+     */
+    @WithDefault("42")
+    @Min(1)
+    int recordBatch();
 }

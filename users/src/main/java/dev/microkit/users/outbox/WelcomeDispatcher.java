@@ -46,6 +46,7 @@ public class WelcomeDispatcher {
     private final UserStore store;
     private final ReplicaLease lease;
     private final NotificatorClient notificator;
+    private final SentRecorder recorder;
     private final OutboxConfig config;
     private final Vertx vertx;
     /** Users whose welcome email this replica is sending now, from /create or from the outbox. */
@@ -71,14 +72,15 @@ public class WelcomeDispatcher {
     private volatile String cursor;
 
     @Inject
-    WelcomeDispatcher(UserStore store, ReplicaLease lease, NotificatorClient notificator, OutboxConfig config,
-            Vertx vertx, MeterRegistry meters) {
+    WelcomeDispatcher(UserStore store, ReplicaLease lease, NotificatorClient notificator, SentRecorder recorder,
+            OutboxConfig config, Vertx vertx, MeterRegistry meters) {
         Gauge.builder("users.outbox.pending", this, dispatcher -> dispatcher.pendingSeen)
                 .description("welcome emails waiting in the outbox (all replicas), as of this replica's last poll")
                 .register(meters);
         this.store = store;
         this.lease = lease;
         this.notificator = notificator;
+        this.recorder = recorder;
         this.config = config;
         this.vertx = vertx;
     }
@@ -114,14 +116,21 @@ public class WelcomeDispatcher {
     }
 
     /**
-     * Sends the welcome email of a user just created (see {@link #sendingAtOnce}).
+     * Sends the welcome email of a user just created (see {@link #sendingAtOnce}); it is recorded as sent later, in a
+     * batch (see {@link SentRecorder}), and stays this replica's until then.
      *
      * @param trace the trace of the request that created the user
      * @return the notification id, or a failure once the email is rescheduled for the dispatcher
      */
     public Uni<String> sendNow(User user, Context trace) {
         return send(user, new PendingWelcome(user.id(), user.email(), 0, user.createdAt()), trace)
-                .onTermination().invoke(() -> inFlight.remove(user.id()));
+                .onTermination().invoke((notificationId, failure, cancelled) -> {
+                    if (notificationId == null) {
+                        inFlight.remove(user.id());
+                    } else {
+                        recorded(user, notificationId).subscribe().with(ok -> inFlight.remove(user.id()));
+                    }
+                });
     }
 
     private void poll() {
@@ -172,7 +181,8 @@ public class WelcomeDispatcher {
         lease.id().chain(id -> store.claim(entry.userId(), id, lease.replicaId()))
                 .chain(claimed -> claimed
                         ? store.find(entry.userId()).chain(user -> user.isPresent()
-                                ? send(user.get(), entry, Context.root()).replaceWithVoid()
+                                ? send(user.get(), entry, Context.root())
+                                        .chain(notificationId -> recorded(user.get(), notificationId))
                                 : dropOrphan(entry))
                         : Uni.createFrom().voidItem())
                 .onTermination().invoke(() -> {
@@ -186,27 +196,28 @@ public class WelcomeDispatcher {
                         failure.getMessage()));
     }
 
-    /**
-     * Sends, then records it on the user. A failure to send reschedules it and gives up the claim; a failure to
-     * record it leaves the entry claimed by this replica, which sends it again later under the same idempotency key.
-     */
+    /** Sends. A failure to send reschedules it and gives up the claim. */
     private Uni<String> send(User user, PendingWelcome entry, Context trace) {
         return notificator.sendEmail(user.email(), WELCOME, user.id(), trace)
-                .invoke(() -> {
+                .invoke(notificationId -> {
                     if (sendFailing.compareAndSet(true, false)) {
                         LOG.info("Welcome emails are being sent again");
                     }
+                    LOG.infof("Welcome email %s sent to %s (user %s)%s", notificationId, user.email(), user.id(),
+                            entry.attempts() > 0 ? " at attempt " + (entry.attempts() + 1) : "");
                 })
-                .onFailure().call(failure -> reschedule(entry, failure))
-                .call(notificationId -> store.markSent(user, notificationId)
-                        .invoke(sent -> LOG.infof("Welcome email %s sent to %s (user %s)%s", notificationId,
-                                user.email(), user.id(), entry.attempts() > 0
-                                        ? " at attempt " + (entry.attempts() + 1)
-                                        : ""))
-                        .onFailure().invoke(failure -> LOG.warnf(
-                                "Welcome email %s sent to %s (user %s) but not recorded (%s); it is recorded later",
-                                notificationId, user.email(), user.id(), failure.getMessage()))
-                        .onFailure().recoverWithNull());
+                .onFailure().call(failure -> reschedule(entry, failure));
+    }
+
+    /**
+     * Records a sent email on its user. A failure leaves the entry claimed by this replica, which sends it again later
+     * under the same idempotency key (the recorder reports such failures).
+     */
+    private Uni<Void> recorded(User user, String notificationId) {
+        return recorder.record(user.sent(notificationId))
+                .onFailure().invoke(failure -> LOG.debugf("Welcome email %s to %s (user %s) not recorded: %s",
+                        notificationId, user.email(), user.id(), failure.getMessage()))
+                .onFailure().recoverWithNull();
     }
 
     /** An outbox entry whose user is gone (deleted by hand): nobody to welcome, so it goes too. */

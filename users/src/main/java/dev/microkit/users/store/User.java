@@ -10,6 +10,11 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 @RegisterForReflection
 public record User(String id, String email, Instant createdAt, Notification notification) {
 
+    /** This user with the welcome email {@code notificationId} sent now. */
+    public User sent(String notificationId) {
+        return new User(id, email, createdAt, Notification.sent(notificationId, Instant.now()));
+    }
+
     /** The welcome email: {@code pending} until a notificator took it, then {@code sent} with its id and time. */
     @RegisterForReflection
     @JsonInclude(JsonInclude.Include.NON_NULL)

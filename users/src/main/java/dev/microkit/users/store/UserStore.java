@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -63,6 +64,9 @@ public class UserStore {
     /** The end of the outbox's key range: {@link #OUTBOX} with its last byte incremented. */
     private static final String OUTBOX_END = "/users/outbox0";
 
+    /** etcd operations {@link #markSent} takes per user. */
+    public static final int OPS_PER_SENT = 3;
+
     private final Client etcd;
     private final ObjectMapper json;
     private final Duration timeout;
@@ -112,16 +116,18 @@ public class UserStore {
                 .map(response -> response.getKvs().stream().findFirst().map(kv -> fromJson(kv.getValue(), User.class)));
     }
 
-    /** The welcome email of {@code user} was sent: record it on the user, drop the outbox entry and the claim. */
-    public Uni<User> markSent(User user, String notificationId) {
-        User sent = new User(user.id(), user.email(), user.createdAt(),
-                User.Notification.sent(notificationId, Instant.now()));
-        return call("record the welcome email", () -> etcd.getKVClient().txn()
-                .Then(Op.put(bytes(BY_ID + user.id()), toJson(sent), PutOption.DEFAULT),
-                        Op.delete(bytes(OUTBOX + user.id()), DeleteOption.DEFAULT),
-                        Op.delete(bytes(CLAIMS + user.id()), DeleteOption.DEFAULT))
-                .commit())
-                .replaceWith(sent);
+    /**
+     * Welcome emails were sent: records each on its user and drops its outbox entry and claim, all in one
+     * transaction ({@value #OPS_PER_SENT} operations per user).
+     *
+     * @param sent users whose {@link User#notification()} says sent
+     */
+    public Uni<Void> markSent(List<User> sent) {
+        Op[] ops = sent.stream().flatMap(user -> Stream.of(Op.put(bytes(BY_ID + user.id()), toJson(user),
+                PutOption.DEFAULT), Op.delete(bytes(OUTBOX + user.id()), DeleteOption.DEFAULT),
+                Op.delete(bytes(CLAIMS + user.id()), DeleteOption.DEFAULT))).toArray(Op[]::new);
+        return call("record sent welcome emails", () -> etcd.getKVClient().txn().Then(ops).commit())
+                .replaceWithVoid();
     }
 
     /** Sending failed: schedule the next attempt and give up the claim, so any replica may try then. */

@@ -1,0 +1,90 @@
+package dev.microkit.users;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.microkit.testing.FreePorts;
+import dev.microkit.testing.etcd.EtcdCluster;
+import dev.microkit.testing.process.AppProcess;
+import dev.microkit.testing.process.Artifact;
+import dev.microkit.users.testing.Notificators;
+
+/**
+ * Sent welcome emails are recorded in etcd after the 201, in batches (outbox.record-delay): a graceful stop records
+ * what is still waiting, so nothing is sent twice; the packaged artifact, as it runs in production.
+ */
+class SentRecordingIT {
+
+    private static final Artifact USERS = Artifact.of(Path.of("."));
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void aGracefulStopRecordsTheSentEmailsStillWaitingForTheirBatch() throws Exception {
+        try (EtcdCluster etcd = EtcdCluster.start(1); AppProcess notificator = Notificators.startRegistered(etcd)) {
+            int port = FreePorts.next();
+            URI usersUri = URI.create("http://127.0.0.1:" + port);
+            List<String> ids = new ArrayList<>();
+            List<String> notificationIds = new ArrayList<>();
+            try (AppProcess users = AppProcess.start("users-recording-" + port, USERS, Map.of(
+                    "ETCD_ENDPOINTS", etcd.endpoints(),
+                    "QUARKUS_HTTP_PORT", String.valueOf(port),
+                    "OUTBOX_RECORD_DELAY", "1h"))) { // no batch closes on its own: only the stop records them
+                await().atMost(Duration.ofSeconds(30)).until(() -> users.log().contains("Listening on"));
+                HttpClient http = HttpClient.newHttpClient();
+                for (int i = 0; i < 5; i++) {
+                    HttpResponse<String> response = http.send(HttpRequest.newBuilder(usersUri.resolve("/create"))
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"email\": \"rec" + UUID.randomUUID() + "@example.com\"}"))
+                            .build(), HttpResponse.BodyHandlers.ofString());
+                    assertEquals(201, response.statusCode(), response.body());
+                    JsonNode body = JSON.readTree(response.body());
+                    ids.add(body.path("id").asText());
+                    notificationIds.add(body.path("notificationId").asText());
+                }
+                Thread.sleep(1500); // longer than a dispatcher poll: it must leave emails being recorded alone
+                for (String id : ids) {
+                    assertEquals("pending", state(etcd, id), "not recorded before its batch closes");
+                    assertTrue(etcd.get("/users/outbox/" + id).isPresent(), "still in the outbox");
+                }
+
+                users.terminate();
+                users.awaitExit(Duration.ofSeconds(15)); // 143 on the JVM (SIGTERM), 0 native
+                assertTrue(users.log().contains("users stopped in"), "a graceful stop:\n" + users.logTail());
+                assertEquals("", users.warnings(), "users had nothing to warn about");
+            }
+
+            for (int i = 0; i < ids.size(); i++) {
+                String id = ids.get(i);
+                assertEquals("sent", state(etcd, id), "recorded at the stop: " + id);
+                assertTrue(etcd.get("/users/outbox/" + id).isEmpty(), "its outbox entry is gone");
+                assertTrue(etcd.get("/users/outbox-claims/" + id).isEmpty(), "its claim is gone");
+                String line = "Sent email " + notificationIds.get(i) + " ";
+                assertEquals(1, notificator.log().lines().filter(l -> l.contains(line)).count(),
+                        "sent once: " + notificationIds.get(i));
+            }
+        }
+    }
+
+    private static String state(EtcdCluster etcd, String id) throws Exception {
+        return JSON.readTree(etcd.get("/users/by-id/" + id).orElseThrow().getValue().toString(StandardCharsets.UTF_8))
+                .path("notification").path("state").asText();
+    }
+}
