@@ -178,13 +178,15 @@ p2() {
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
 # unary gRPC requests etcd has answered (Range, Put, Txn, DeleteRange, LeaseGrant, ...), from its own metrics
 etcd_requests() { curl -fs "$ETCD_ENDPOINTS/metrics" | awk '/^grpc_server_handled_total\{/ && /grpc_type="unary"/ { s += $NF } END { printf "%d", s }'; }
-# etcd's own limit for /create: its create-if-absent transaction from a bare Go client (deploy/bench/go), same
-# concurrency; prints "txn/s etcd-CPU-ms-per-txn", or nothing when Go or Debian's etcd client package is missing
-build_ceiling() {
+# a Go tool of deploy/bench/go (GOPATH mode, Debian's grpc-go and etcd client; pbwire from users' Go tests) -> its
+# path, or nothing when Go or Debian's etcd client package is missing
+build_go() {
   command -v go >/dev/null && [ -d /usr/share/gocode/src/go.etcd.io/etcd/clientv3 ] || return 0
-  (cd deploy/bench/go && GO111MODULE=off GOPATH="/usr/share/gocode:$PWD" GOCACHE="$work/gocache" GOFLAGS= \
-    go build -o "$work/etcdceiling" etcdceiling) && echo "$work/etcdceiling"
+  (cd deploy/bench/go && GO111MODULE=off GOPATH="/usr/share/gocode:$PWD:$root/users/src/test/go" \
+    GOCACHE="$work/gocache" GOFLAGS= go build -o "$work/$1" "$1") && echo "$work/$1"
 }
+# etcd's own limit for /create: its create-if-absent transaction from a bare Go client (deploy/bench/go), same
+# concurrency; prints "txn/s etcd-CPU-ms-per-txn"
 ceiling() { # round
   local e0 e1 out
   e0=$(cpu_ms "$etcd_pid")
@@ -192,6 +194,16 @@ ceiling() { # round
   e1=$(cpu_ms "$etcd_pid")
   echo "$out" | sed -nE 's/.*"perSecond":([0-9.]+).*"txns":([0-9]+).*/\1 \2/p;s/.*"txns":([0-9]+).*"perSecond":([0-9.]+).*/\2 \1/p' | head -1 \
     | awk -v e=$((e1 - e0)) '{ printf "%.0f %.2f", $1, ($2 > 0 ? e / $2 : 0) }'
+}
+# SendEmail straight to a gRPC server on port $1 whose process is $2, from a Go client (deploy/bench/go/grpcload) at the
+# same concurrency -> "calls/s server-CPU-ms-per-call failures"
+grpc_direct() {
+  local c0 c1 out
+  c0=$(cpu_ms "$2")
+  out="$("$grpcload_bin" -target "127.0.0.1:$1" -c "$connections" -d "$duration")"
+  c1=$(cpu_ms "$2")
+  echo "$out" | sed -nE 's/.*"calls":([0-9]+),"perSecond":([0-9.]+),"failures":([0-9]+).*/\1 \2 \3/p' \
+    | awk -v c=$((c1 - c0)) '{ printf "%.0f %.3f %d", $2, ($1 > 0 ? c / $1 : 0), $3 }'
 }
 rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 now_ms() { date +%s%3N; }
@@ -264,7 +276,7 @@ p3() {
     printf "    %-6s %6d answers, %d failures, statuses %s\n" "$side" "$n" "$err" "$st"
   done
   local ceiling_bin sum_ceiling=0 ceiling_cpu=0
-  ceiling_bin="$(build_ceiling)"
+  ceiling_bin="$(build_go etcdceiling)"
   [ -n "$ceiling_bin" ] || echo "    (no etcd ceiling: needs go and Debian's golang-etcd-server-dev)"
   echo "    rounds of $duration, alternating (jvm native, native jvm, ...), then as many rounds of etcd's ceiling;"
   echo "    CPU ms per /create from /proc, etcd requests per /create from etcd's metrics"
@@ -294,6 +306,37 @@ p3() {
       if [ "$side" = jvm ]; then measured_jvm=$((measured_jvm + n)); else measured_native=$((measured_native + n)); fi
     done
   done
+  # notificator's per-call CPU against the floor, a bare grpc-java server answering the same message (BareNotificator)
+  local grpcload_bin bare_pid bare_port=$((notificator_port + 2))
+  local -A grpc_rate grpc_cpu grpc_failures grpc_pid grpc_port
+  grpcload_bin="$(build_go grpcload)"
+  if [ -n "$grpcload_bin" ]; then
+    java -cp 'notificator/target/quarkus-app/lib/main/*:notificator/target/quarkus-app/app/*' \
+      deploy/bench/BareNotificator.java "$bare_port" > "$work/bare.log" 2>&1 &
+    bare_pid=$!; pids+=($!)
+    for _ in $(seq 1 300); do grep -q "^Listening on" "$work/bare.log" && break; sleep 0.1; done
+    grpc_pid[jvm]=${notificator_pid[jvm]}; grpc_pid[native]=${notificator_pid[native]}; grpc_pid[bare]=$bare_pid
+    grpc_port[jvm]=$notificator_port; grpc_port[native]=$((notificator_port + 1)); grpc_port[bare]=$bare_port
+    echo "    SendEmail straight to each gRPC server (Go client, $connections in flight): warm-up, then rounds of $duration"
+    for target in jvm native bare; do
+      grpc_direct "${grpc_port[$target]}" "${grpc_pid[$target]}" >/dev/null
+      grpc_rate[$target]=0; grpc_cpu[$target]=0; grpc_failures[$target]=0
+    done
+    for round in $(seq 1 "$rounds"); do
+      local targets="jvm native bare"; [ $((round % 2)) -eq 0 ] && targets="bare native jvm"
+      for target in $targets; do
+        local g_rate g_cpu g_failed
+        read -r g_rate g_cpu g_failed <<<"$(grpc_direct "${grpc_port[$target]}" "${grpc_pid[$target]}")"
+        printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" "$round" "grpc-$target" "${g_rate:-0}" - - "${g_failed:-?}" \
+          "SendEmail straight" "server $g_cpu"
+        grpc_rate[$target]=$(awk "BEGIN {print ${grpc_rate[$target]} + ${g_rate:-0}}")
+        grpc_cpu[$target]=$(awk "BEGIN {print ${grpc_cpu[$target]} + ${g_cpu:-0}}")
+        grpc_failures[$target]=$((grpc_failures[$target] + ${g_failed:-1}))
+      done
+    done
+  else
+    echo "    (no direct gRPC rounds: needs go and Debian's golang-etcd-server-dev)"
+  fi
   # after the /create rounds: the ceiling's keys stay in etcd (see deploy/bench/go), so it must not run before them
   for round in $(seq 1 "$rounds"); do
     [ -n "$ceiling_bin" ] || break
@@ -336,6 +379,20 @@ p3() {
     fi
     row "etcd requests per /create (unary gRPC)" "$(awk -v r="${etcd_reqs[jvm]}" -v n="${measured[jvm]}" 'BEGIN { printf "%.2f", r / n }')" \
       "$(awk -v r="${etcd_reqs[native]}" -v n="${measured[native]}" 'BEGIN { printf "%.2f", r / n }')"
+    if [ -n "$grpcload_bin" ]; then
+      local gj gn gb cj cn cb
+      gj=$(awk "BEGIN {printf \"%.0f\", ${grpc_rate[jvm]} / $rounds}"); gn=$(awk "BEGIN {printf \"%.0f\", ${grpc_rate[native]} / $rounds}")
+      gb=$(awk "BEGIN {printf \"%.0f\", ${grpc_rate[bare]} / $rounds}")
+      cj=$(awk "BEGIN {printf \"%.3f\", ${grpc_cpu[jvm]} / $rounds}"); cn=$(awk "BEGIN {printf \"%.3f\", ${grpc_cpu[native]} / $rounds}")
+      cb=$(awk "BEGIN {printf \"%.3f\", ${grpc_cpu[bare]} / $rounds}")
+      row "notificator: SendEmail per s, straight from a Go client" "$gj" "$gn"
+      row "notificator: CPU ms per SendEmail" "$cj" "$cn"
+      printf "| bare grpc-java server (JVM, same message): SendEmail per s, CPU ms per call | %s, %s | | |\n" "$gb" "$cb"
+      row "notificator / bare grpc-java server: CPU per SendEmail" "$(awk "BEGIN {printf \"%.2f\", $cj / $cb}")" \
+        "$(awk "BEGIN {printf \"%.2f\", $cn / $cb}")"
+      printf "| SendEmail failures (straight calls, with warm-up excluded) | %s | %s | bare %s |\n" "${grpc_failures[jvm]}" \
+        "${grpc_failures[native]}" "${grpc_failures[bare]}"
+    fi
     read -r ju jn je js <<<"${per[jvm]}"; read -r nu nn ne ns <<<"${per[native]}"
     row "CPU ms per /create: users" "$ju" "$nu"
     row "CPU ms per /create: notificator" "$jn" "$nn"
@@ -351,7 +408,7 @@ p3() {
   record "P3 /create (native)" "${rps_avg[native]}" "${p99_avg[native]}"
   cleanup
   trap - EXIT
-  p3_failures=$((failures[jvm] + failures[native]))
+  p3_failures=$((failures[jvm] + failures[native] + ${grpc_failures[jvm]:-0} + ${grpc_failures[native]:-0} + ${grpc_failures[bare]:-0}))
   echo "P3 summary: ${failures[jvm]} failures (JVM), ${failures[native]} failures (native), statuses JVM ${statuses[jvm]}, native ${statuses[native]}"
 }
 
