@@ -12,6 +12,8 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import com.google.common.util.concurrent.MoreExecutors;
+
 import io.etcd.jetcd.Client;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -77,6 +79,11 @@ public class EtcdClients {
                     // jetcd's default, wait-for-ready, holds every call until a connection is up: with a TLS or
                     // certificate mistake that is never, and a call only ever ends by its deadline, saying nothing.
                     .waitForReady(false)
+                    // jetcd hands every request to this executor before sending it (its retry wrapper, Failsafe,
+                    // runs the attempt there): by default a thread pool of its own, a thread hop per request for a
+                    // call that sends without blocking. Sending on the caller's thread saves that hop; delayed
+                    // retries still run on Failsafe's scheduler thread.
+                    .executorService(MoreExecutors.newDirectExecutorService())
                     .build();
             // Every service client now, on this thread: jetcd's stubs keep the Vert.x context current when they
             // are made, and one made while serving a request would run its callbacks in that request for ever.
