@@ -124,6 +124,9 @@ public class WelcomeDispatcher {
      */
     public Uni<String> sendNow(User user, Context trace) {
         return send(user, new PendingWelcome(user.id(), user.email(), 0, user.createdAt()), trace)
+                // notificator logs each email it sends (same trace id); users logs what did not go as asked
+                .invoke(notificationId -> LOG.debugf("Welcome email %s sent to %s (user %s)", notificationId,
+                        user.email(), user.id()))
                 .onTermination().invoke((notificationId, failure, cancelled) -> {
                     if (notificationId == null) {
                         inFlight.remove(user.id());
@@ -182,6 +185,10 @@ public class WelcomeDispatcher {
                 .chain(claimed -> claimed
                         ? store.find(entry.userId()).chain(user -> user.isPresent()
                                 ? send(user.get(), entry, Context.root())
+                                        .invoke(notificationId -> LOG.infof(
+                                                "Welcome email %s sent to %s (user %s) from the outbox, attempt %d",
+                                                notificationId, user.get().email(), user.get().id(),
+                                                entry.attempts() + 1))
                                         .chain(notificationId -> recorded(user.get(), notificationId))
                                 : dropOrphan(entry))
                         : Uni.createFrom().voidItem())
@@ -203,8 +210,6 @@ public class WelcomeDispatcher {
                     if (sendFailing.compareAndSet(true, false)) {
                         LOG.info("Welcome emails are being sent again");
                     }
-                    LOG.infof("Welcome email %s sent to %s (user %s)%s", notificationId, user.email(), user.id(),
-                            entry.attempts() > 0 ? " at attempt " + (entry.attempts() + 1) : "");
                 })
                 .onFailure().call(failure -> reschedule(entry, failure));
     }
