@@ -19,6 +19,8 @@ public class BareNotificator {
 
     public static void main(String[] args) throws Exception {
         Server server = ServerBuilder.forPort(Integer.parseInt(args[0]))
+                // answers on Netty's threads, no hop to an executor: what a server that never blocks should do
+                .directExecutor()
                 .addService(new NotificatorGrpc.NotificatorImplBase() {
                     @Override
                     public void sendEmail(SendEmailRequest request, StreamObserver<SendEmailReply> answer) {

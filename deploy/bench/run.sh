@@ -19,6 +19,7 @@
 #   deploy/bench/run.sh                      # everything
 #   ROUNDS=5 DURATION=15s CONNECTIONS=64 deploy/bench/run.sh p1
 #   deploy/bench/run.sh p3                   # native vs JVM only
+#   B_ENV="QUARKUS_LOG_LEVEL=WARN" deploy/bench/run.sh ab   # one change's worth, side by side (see ab below)
 #
 # Every run writes deploy/bench/results/benchmark.{csv,md,png}: throughput and p99 per scenario, as a Markdown
 # table (with date, machine and commit) and a chart.
@@ -101,7 +102,7 @@ p1() {
   start_etcd
 
   QUARKUS_GRPC_SERVER_PORT=$notificator_port QUARKUS_HTTP_PORT=$notificator_http_port \
-    REGISTRATION_ADVERTISED_HOST=127.0.0.1 QUARKUS_LOG_CONSOLE_ASYNC=true \
+    REGISTRATION_ADVERTISED_HOST=127.0.0.1 \
     java -jar notificator/target/quarkus-app/quarkus-run.jar > "$work/notificator.log" 2>&1 &
   pids+=($!)
   await "http://127.0.0.1:$notificator_http_port/q/health/ready"
@@ -246,7 +247,7 @@ p3() {
     local t0
     t0=$(now_ms)
     QUARKUS_GRPC_SERVER_PORT=$n_port QUARKUS_HTTP_PORT=0 REGISTRATION_ADVERTISED_HOST=127.0.0.1 REGISTRATION_PREFIX=$prefix \
-      QUARKUS_LOG_CONSOLE_ASYNC=true "${notificator_cmd[@]}" > "$work/notificator-$side.log" 2>&1 &
+      "${notificator_cmd[@]}" > "$work/notificator-$side.log" 2>&1 &
     notificator_pid[$side]=$!; pids+=($!)
     for _ in $(seq 1 3000); do
       [ -n "$(etcdctl --endpoints "$ETCD_ENDPOINTS" get --prefix --keys-only "${prefix}notificator/")" ] && break
@@ -268,9 +269,9 @@ p3() {
     rss_idle[$side]="$(rss_mb "${users_pid[$side]}") $(rss_mb "${notificator_pid[$side]}")"
   done
   echo "P3: native executables vs JVM, one etcd; wrk -c$connections POST /create"
-  echo "    warm-up: 10,000 /create per side (2 threads x 5,000 answers), then RSS"
+  echo "    warm-up: 10,000 /create per side (2 threads x 5,000 answers, within 30 s: wrk waits that long), then RSS"
   for side in jvm native; do
-    read -r _ _ _ err n st <<<"$(WRK_STOP_AFTER=5000 bench "${port[$side]}" 120s)"
+    read -r _ _ _ err n st <<<"$(WRK_STOP_AFTER=5000 bench "${port[$side]}" 30s)"
     answers[$side]=$n; failures[$side]=$err; statuses[$side]=$st
     rss_loaded[$side]="$(rss_mb "${users_pid[$side]}") $(rss_mb "${notificator_pid[$side]}")"
     printf "    %-6s %6d answers, %d failures, statuses %s\n" "$side" "$n" "$err" "$st"
@@ -412,6 +413,63 @@ p3() {
   echo "P3 summary: ${failures[jvm]} failures (JVM), ${failures[native]} failures (native), statuses JVM ${statuses[jvm]}, native ${statuses[native]}"
 }
 
+# AB: two builds or settings of users side by side, one etcd and one notificator (native): what one change is worth.
+#   A_USERS / B_USERS: the users command, words (default: the native executable; e.g. a copy of it built before the
+#   change, or it with -D options)
+#   A_ENV / B_ENV: extra environment, space-separated NAME=value (e.g. B_ENV="QUARKUS_LOG_LEVEL=WARN")
+# Warm-up of 2 x $duration per side, then $rounds alternating rounds; req/s, p99, CPU ms per /create of users,
+# notificator and etcd (each round alone, so the shared processes' CPU is that side's), etcd requests per /create.
+ab() {
+  local native_users=users/target/users-1.0.0-SNAPSHOT-runner native_notificator=notificator/target/notificator-1.0.0-SNAPSHOT-runner
+  [ -x "$native_users" ] && [ -x "$native_notificator" ] || { echo "AB needs the native executables: ./mvnw package -DskipTests -Dnative" >&2; exit 1; }
+  local a_cmd="${A_USERS:-$native_users}" b_cmd="${B_USERS:-$native_users}"
+  start_etcd
+  QUARKUS_GRPC_SERVER_PORT=$notificator_port QUARKUS_HTTP_PORT=0 REGISTRATION_ADVERTISED_HOST=127.0.0.1 \
+    "$native_notificator" > "$work/notificator.log" 2>&1 &
+  local n_pid=$!; pids+=($!)
+  local -A u_pid port
+  port[A]=$users_a_port; port[B]=$users_b_port
+  # shellcheck disable=SC2086 # the commands and the extra environment are lists of words
+  env QUARKUS_HTTP_PORT=${port[A]} ${A_ENV:-} $a_cmd > "$work/users-a.log" 2>&1 &
+  u_pid[A]=$!; pids+=($!)
+  # shellcheck disable=SC2086
+  env QUARKUS_HTTP_PORT=${port[B]} ${B_ENV:-} $b_cmd > "$work/users-b.log" 2>&1 &
+  u_pid[B]=$!; pids+=($!)
+  await "http://127.0.0.1:${port[A]}/q/health/ready"; await "http://127.0.0.1:${port[B]}/q/health/ready"
+  echo "AB: A = $a_cmd ${A_ENV:-}"
+  echo "    B = $b_cmd ${B_ENV:-}"
+  echo "    warm-up: 2 x $duration per side; then rounds of $duration, alternating; CPU ms per /create from /proc"
+  for _ in 1 2; do for side in A B; do bench "${port[$side]}" "$duration" >/dev/null; done; done
+  printf "%-6s %-4s %10s %10s %8s  %-28s %s\n" round side "req/s" p99 failures statuses "CPU ms/create users notificator etcd, etcd req/create"
+  local -A n_sum u_sum c_sum e_sum r_sum rps_sum fail_sum
+  for side in A B; do n_sum[$side]=0; u_sum[$side]=0; c_sum[$side]=0; e_sum[$side]=0; r_sum[$side]=0; rps_sum[$side]=0; fail_sum[$side]=0; done
+  for round in $(seq 1 "$rounds"); do
+    local sides="A B"; [ $((round % 2)) -eq 0 ] && sides="B A"
+    for side in $sides; do
+      local u0 c0 e0 r0 u1 c1 e1 r1
+      r0=$(etcd_requests); u0=$(cpu_ms "${u_pid[$side]}"); c0=$(cpu_ms "$n_pid"); e0=$(cpu_ms "$etcd_pid")
+      read -r rps _ p99 err n st <<<"$(bench "${port[$side]}" "$duration")"
+      u1=$(cpu_ms "${u_pid[$side]}"); c1=$(cpu_ms "$n_pid"); e1=$(cpu_ms "$etcd_pid"); r1=$(etcd_requests)
+      printf "%-6s %-4s %10s %10s %8s  %-28s %s\n" "$round" "$side" "$rps" "$p99" "$err" "$st" \
+        "$(awk -v n="$n" -v u=$((u1 - u0)) -v c=$((c1 - c0)) -v e=$((e1 - e0)) -v r=$((r1 - r0)) 'BEGIN { if (n > 0) printf "%.3f %.3f %.3f, %.2f", u/n, c/n, e/n, r/n }')"
+      n_sum[$side]=$((n_sum[$side] + n)); u_sum[$side]=$((u_sum[$side] + u1 - u0)); c_sum[$side]=$((c_sum[$side] + c1 - c0))
+      e_sum[$side]=$((e_sum[$side] + e1 - e0)); r_sum[$side]=$((r_sum[$side] + r1 - r0)); fail_sum[$side]=$((fail_sum[$side] + err))
+      rps_sum[$side]=$(awk "BEGIN {print ${rps_sum[$side]} + $rps}")
+    done
+  done
+  for side in A B; do
+    awk -v s="$side" -v n="${n_sum[$side]}" -v u="${u_sum[$side]}" -v c="${c_sum[$side]}" -v e="${e_sum[$side]}" \
+      -v r="${r_sum[$side]}" -v q="${rps_sum[$side]}" -v k="$rounds" -v f="${fail_sum[$side]}" 'BEGIN {
+        printf "AB total %s: %.0f /create per s, CPU ms per /create users %.3f notificator %.3f etcd %.3f sum %.3f, etcd requests per /create %.2f, %d failures\n",
+          s, q / k, u / n, c / n, e / n, (u + c + e) / n, r / n, f }'
+  done
+  awk -v a="${u_sum[A]}" -v an="${n_sum[A]}" -v b="${u_sum[B]}" -v bn="${n_sum[B]}" -v qa="${rps_sum[A]}" -v qb="${rps_sum[B]}" \
+    'BEGIN { printf "AB: B/A /create per s %.3f, users CPU per /create %.3f\n", qb / qa, (b / bn) / (a / an) }'
+  cleanup
+  trap - EXIT
+  p3_failures=$((fail_sum[A] + fail_sum[B]))
+}
+
 report() {
   cp "$csv" "$results/benchmark.csv"
   {
@@ -449,10 +507,11 @@ case "$what" in
   p1b) p1b ;;
   p2) p2 ;;
   p3) p3 ;;
-  *) echo "usage: $0 [all|p1|p1b|p2|p3]" >&2; exit 2 ;;
+  ab) ab ;;
+  *) echo "usage: $0 [all|p1|p1b|p2|p3|ab]" >&2; exit 2 ;;
 esac
-report
+[ "$what" = ab ] || report # AB's figures are its output
 if [ "$p3_failures" -ne 0 ]; then
-  echo "FAILED: P3 saw $p3_failures answers that were not 2xx (or socket errors); see the statuses above" >&2
+  echo "FAILED: $what saw $p3_failures answers that were not 2xx (or socket errors); see the statuses above" >&2
   exit 1
 fi
