@@ -15,11 +15,11 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/clientv3"
+
+	"benchloop"
 )
 
 func main() {
@@ -39,36 +39,20 @@ func main() {
 	record := `{"id":"00000000-0000-0000-0000-000000000000","email":"bench@example.com",` +
 		`"createdAt":"2026-11-26T00:00:00Z","notification":"pending"}`
 
-	var done, failed int64
-	deadline := time.Now().Add(*duration)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := 0; w < *concurrency; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; time.Now().Before(deadline); i++ {
-				id := fmt.Sprintf("%d-%d", w, i)
-				emailKey := *prefix + "by-email/u" + id + "@example.com"
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				_, err := client.Txn(ctx).
-					If(clientv3.Compare(clientv3.Version(emailKey), "=", 0)).
-					Then(clientv3.OpPut(emailKey, id), clientv3.OpPut(*prefix+"by-id/"+id, record)).
-					Else(clientv3.OpGet(emailKey)).
-					Commit()
-				cancel()
-				if err != nil {
-					atomic.AddInt64(&failed, 1)
-				} else {
-					atomic.AddInt64(&done, 1)
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	seconds := time.Since(start).Seconds()
+	result := benchloop.Run(*concurrency, *duration, func(w, i int) error {
+		id := fmt.Sprintf("%d-%d", w, i)
+		emailKey := *prefix + "by-email/u" + id + "@example.com"
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_, err := client.Txn(ctx).
+			If(clientv3.Compare(clientv3.Version(emailKey), "=", 0)).
+			Then(clientv3.OpPut(emailKey, id), clientv3.OpPut(*prefix+"by-id/"+id, record)).
+			Else(clientv3.OpGet(emailKey)).
+			Commit()
+		return err
+	})
 	line, _ := json.Marshal(map[string]interface{}{
-		"txns": done, "failed": failed, "seconds": seconds, "perSecond": float64(done) / seconds,
+		"txns": result.Done, "failed": result.Failed, "seconds": result.Seconds, "perSecond": result.PerSecond(),
 	})
 	fmt.Println(string(line))
 }

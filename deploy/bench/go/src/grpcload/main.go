@@ -10,12 +10,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
 
+	"benchloop"
 	"pbwire"
 )
 
@@ -41,45 +40,25 @@ func main() {
 		os.Exit(2)
 	}
 	defer conn.Close()
+	started := time.Now().UnixNano()
 
-	var calls, failures int64
-	var firstFailure atomic.Value
-	deadline := time.Now().Add(*duration)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := 0; w < *concurrency; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; time.Now().Before(deadline); i++ {
-				key := fmt.Sprintf("%d-%d-%d", start.UnixNano(), w, i)
-				request := pbwire.AppendString(pbwire.AppendString(pbwire.AppendString(nil, 1,
-					"u"+key+"@example.com"), 2, "Hi! Thank you for registration..."), 3, key)
-				var reply []byte
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				err := conn.Invoke(ctx, "/pb.Notificator/SendEmail", &request, &reply)
-				cancel()
-				if err == nil {
-					var fields map[int]string
-					if fields, err = pbwire.Strings(reply); err == nil && fields[1] == "" {
-						err = fmt.Errorf("reply without an id: %x", reply)
-					}
-				}
-				if err != nil {
-					atomic.AddInt64(&failures, 1)
-					firstFailure.CompareAndSwap(nil, err.Error())
-					continue
-				}
-				atomic.AddInt64(&calls, 1)
-			}
-		}(w)
-	}
-	wg.Wait()
-	result := summary{Calls: calls, Failures: failures,
-		PerSecond: float64(calls) / time.Since(start).Seconds()}
-	if first, ok := firstFailure.Load().(string); ok {
-		result.FirstFailure = first
-	}
+	run := benchloop.Run(*concurrency, *duration, func(w, i int) error {
+		key := fmt.Sprintf("%d-%d-%d", started, w, i)
+		request := pbwire.AppendString(pbwire.AppendString(pbwire.AppendString(nil, 1,
+			"u"+key+"@example.com"), 2, "Hi! Thank you for registration..."), 3, key)
+		var reply []byte
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := conn.Invoke(ctx, "/pb.Notificator/SendEmail", &request, &reply); err != nil {
+			return err
+		}
+		fields, err := pbwire.Strings(reply)
+		if err == nil && fields[1] == "" {
+			err = fmt.Errorf("reply without an id: %x", reply)
+		}
+		return err
+	})
+	result := summary{Calls: run.Done, PerSecond: run.PerSecond(), Failures: run.Failed, FirstFailure: run.FirstFailure}
 	line, _ := json.Marshal(result)
 	fmt.Println(string(line))
 }
