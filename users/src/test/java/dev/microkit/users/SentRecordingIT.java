@@ -83,6 +83,19 @@ class SentRecordingIT {
         }
     }
 
+    @Test
+    void aBatchLargerThanEtcdTakesStopsTheStart() {
+        int port = FreePorts.next();
+        try (AppProcess users = AppProcess.start("users-batch-" + port, USERS, Map.of(
+                "ETCD_ENDPOINTS", "http://127.0.0.1:" + FreePorts.next(),
+                "QUARKUS_HTTP_PORT", String.valueOf(port),
+                "OUTBOX_RECORD_BATCH", "43"))) {
+            int exit = users.awaitExit(Duration.ofSeconds(30));
+            assertTrue(exit != 0, "exit code " + exit);
+            assertTrue(users.log().contains("outbox.record-batch must be at most 42"), users.logTail());
+        }
+    }
+
     private static String state(EtcdCluster etcd, String id) throws Exception {
         return JSON.readTree(etcd.get("/users/by-id/" + id).orElseThrow().getValue().toString(StandardCharsets.UTF_8))
                 .path("notification").path("state").asText();

@@ -2,6 +2,7 @@ package dev.microkit.users.outbox;
 
 import java.time.Duration;
 
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
 import org.hibernate.validator.constraints.time.DurationMin;
@@ -44,9 +45,11 @@ public interface OutboxConfig {
 
     /**
      * Most sent welcome emails recorded in one etcd transaction: 3 operations each, and etcd takes at most 128 per
-     * transaction unless started with a higher {@code --max-txn-ops}.
+     * transaction by default ({@code --max-txn-ops}). Over that etcd would refuse every batch, and each email would be
+     * sent again and again.
      */
     @WithDefault("42")
     @Min(1)
+    @Max(value = 42, message = "outbox.record-batch must be at most 42 (3 etcd operations each, 128 per transaction)")
     int recordBatch();
 }

@@ -64,9 +64,6 @@ public class UserStore {
     /** The end of the outbox's key range: {@link #OUTBOX} with its last byte incremented. */
     private static final String OUTBOX_END = "/users/outbox0";
 
-    /** etcd operations {@link #markSent} takes per user. */
-    public static final int OPS_PER_SENT = 3;
-
     private final Client etcd;
     private final ObjectMapper json;
     private final Duration timeout;
@@ -118,7 +115,7 @@ public class UserStore {
 
     /**
      * Welcome emails were sent: records each on its user and drops its outbox entry and claim, all in one
-     * transaction ({@value #OPS_PER_SENT} operations per user).
+     * transaction (3 operations per user, see {@code outbox.record-batch}).
      *
      * @param sent users whose {@link User#notification()} says sent
      */
