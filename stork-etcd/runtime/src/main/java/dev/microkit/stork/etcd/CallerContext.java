@@ -1,6 +1,7 @@
 package dev.microkit.stork.etcd;
 
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
@@ -24,9 +25,17 @@ public final class CallerContext {
         });
     }
 
-    /** Runs tasks on the current Vert.x context; null when this thread has none. */
+    /** Runs tasks on the current Vert.x context (here, once that is stopped); null when this thread has none. */
     public static Executor current() {
         Context caller = Vertx.currentContext();
-        return caller == null ? null : task -> caller.runOnContext(ignored -> task.run());
+        return caller == null ? null : task -> {
+            try {
+                caller.runOnContext(ignored -> task.run());
+            } catch (RejectedExecutionException stopped) {
+                // the caller's event loop is gone (the application is stopping) and nobody waits there any more: an
+                // answer that comes that late (e.g. a retry jetcd scheduled before its client closed) ends here
+                task.run();
+            }
+        };
     }
 }
