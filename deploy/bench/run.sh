@@ -70,7 +70,8 @@ start_etcd() {
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$((etcd_port + 1))" \
     --initial-advertise-peer-urls "http://127.0.0.1:$((etcd_port + 1))" \
-    --initial-cluster "bench=http://127.0.0.1:$((etcd_port + 1))" > "$work/etcd.log" 2>&1 &
+    --initial-cluster "bench=http://127.0.0.1:$((etcd_port + 1))" \
+    --auto-compaction-mode=periodic --auto-compaction-retention=5m > "$work/etcd.log" 2>&1 &
   etcd_pid=$!
   pids+=("$etcd_pid")
   export ETCD_ENDPOINTS="http://127.0.0.1:$etcd_port"
