@@ -1,5 +1,6 @@
 package dev.microkit.users;
 
+import java.time.Duration;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -7,22 +8,26 @@ import jakarta.inject.Inject;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
-import dev.microkit.users.outbox.ReplicaLease;
+import dev.microkit.users.notify.NotificatorConfig;
+import dev.microkit.users.outbox.OutboxConfig;
 import dev.microkit.users.outbox.WelcomeDispatcher;
 import dev.microkit.users.store.User;
 import dev.microkit.users.store.UserStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.context.Context;
+import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import io.smallrye.mutiny.Uni;
 
 /**
  * Creates a user and welcomes them by email through notificator. The user is stored with its pending welcome email in
- * one transaction (an outbox), claimed by this replica, so the email is never lost: sent at once when a notificator
- * takes it, else later by whichever replica's {@link WelcomeDispatcher} holds the claim.
+ * one transaction (an outbox), not due for {@code outbox.claim-ttl} (this replica's while it sends it at once), so the
+ * email is never lost: sent at once when a notificator takes it, else later by a replica's {@link WelcomeDispatcher}.
  */
 @ApplicationScoped
+@Startup // checks its configuration: a start with one it refuses fails
 public class UserCreation {
 
     /**
@@ -35,15 +40,22 @@ public class UserCreation {
     }
 
     private final UserStore store;
-    private final ReplicaLease lease;
+    private final Duration heldFor;
     private final WelcomeDispatcher welcome;
     private final Counter welcomedAtOnce;
     private final Counter welcomePending;
 
     @Inject
-    UserCreation(UserStore store, ReplicaLease lease, WelcomeDispatcher welcome, MeterRegistry meters) {
+    UserCreation(UserStore store, OutboxConfig outbox, NotificatorConfig notificator, WelcomeDispatcher welcome,
+            MeterRegistry meters) {
+        if (outbox.claimTtl().compareTo(notificator.deadline()) <= 0) {
+            // else other replicas may send a welcome email while its creator is still sending it: sent twice
+            throw new ConfigurationException("outbox.claim-ttl (" + outbox.claimTtl().toMillis()
+                    + " ms) must be longer than notificator.deadline (" + notificator.deadline().toMillis()
+                    + " ms): a welcome email being sent at once is left to the other replicas after outbox.claim-ttl");
+        }
         this.store = store;
-        this.lease = lease;
+        this.heldFor = outbox.claimTtl();
         this.welcome = welcome;
         // The other outcomes (400, 409, 413, 503) are in Quarkus' http_server_requests_seconds, by status.
         this.welcomedAtOnce = created(meters, "sent");
@@ -57,8 +69,7 @@ public class UserCreation {
      */
     public Uni<Created> create(String email, Context trace) {
         String id = UUID.randomUUID().toString();
-        return welcome.sendingAtOnce(id, lease.id().chain(leaseId -> store.create(id, email, leaseId,
-                lease.replicaId())))
+        return welcome.sendingAtOnce(id, store.create(id, email, heldFor))
                 .chain(user -> welcome.sendNow(user, trace)
                         .map(notificationId -> new Created(user.id(), user.email(), notificationId, null))
                         .onFailure().recoverWithItem(() -> new Created(user.id(), user.email(), null,

@@ -96,6 +96,21 @@ class SentRecordingIT {
         }
     }
 
+    @Test
+    void aClaimTtlNoLongerThanTheSendDeadlineStopsTheStart() {
+        int port = FreePorts.next();
+        try (AppProcess users = AppProcess.start("users-claim-" + port, USERS, Map.of(
+                "ETCD_ENDPOINTS", "http://127.0.0.1:" + FreePorts.next(),
+                "QUARKUS_HTTP_PORT", String.valueOf(port),
+                "OUTBOX_CLAIM_TTL", "2s",
+                "NOTIFICATOR_DEADLINE", "2s"))) {
+            int exit = users.awaitExit(Duration.ofSeconds(30));
+            assertTrue(exit != 0, "exit code " + exit);
+            assertTrue(users.log().contains("outbox.claim-ttl (2000 ms) must be longer than notificator.deadline"
+                    + " (2000 ms)"), users.logTail());
+        }
+    }
+
     private static String state(EtcdCluster etcd, String id) throws Exception {
         return JSON.readTree(etcd.get("/users/by-id/" + id).orElseThrow().getValue().toString(StandardCharsets.UTF_8))
                 .path("notification").path("state").asText();

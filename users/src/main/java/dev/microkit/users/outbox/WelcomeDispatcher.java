@@ -30,9 +30,10 @@ import io.vertx.core.Vertx;
 
 /**
  * Sends the welcome emails that could not be sent when their user was created, in every users replica, also after a
- * restart: the outbox lives in etcd. A replica claims an email before sending it (a key bound to its lease), so
- * replicas never send the same one concurrently; delivery is at least once, with the user id as idempotency key, so
- * notificator answers the same id and does not send twice. Failed attempts are retried with capped exponential
+ * restart: the outbox lives in etcd. A new user's email is not due for {@code outbox.claim-ttl}, its creator's time to
+ * send it at once and record it; a dispatcher claims an email before sending it (a key bound to its replica's lease),
+ * so replicas never send the same one concurrently. Delivery is at least once, with the user id as idempotency key,
+ * so notificator answers the same id and does not send twice. Failed attempts are retried with capped exponential
  * backoff.
  */
 @ApplicationScoped
@@ -99,10 +100,10 @@ public class WelcomeDispatcher {
     }
 
     /**
-     * Marks the welcome email of {@code userId}, being created by {@code creation} with this replica's claim, as this
-     * replica's to {@link #sendNow send at once}: from before the transaction, so that this replica's own dispatcher
-     * leaves it alone, until the creation fails or is cancelled (the client went away: the transaction may commit all
-     * the same, and then the dispatcher sends the email), or until {@link #sendNow} ends.
+     * Marks the welcome email of {@code userId}, being created by {@code creation}, as this replica's to
+     * {@link #sendNow send at once}: from before the transaction, so that this replica's own dispatcher leaves it alone
+     * even past its due time, until the creation fails or is cancelled (the client went away: the transaction may
+     * commit all the same, and then a dispatcher sends the email once it is due), or until {@link #sendNow} ends.
      */
     public <T> Uni<T> sendingAtOnce(String userId, Uni<T> creation) {
         return Uni.createFrom().deferred(() -> {

@@ -46,10 +46,11 @@ import io.smallrye.mutiny.Uni;
  * <li>{@code /users/by-id/<id>}: the user as JSON, with the state of its welcome email;</li>
  * <li>{@code /users/by-email/<email, lower case>}: its id, so an email is taken once;</li>
  * <li>{@code /users/outbox/<id>}: the welcome email while it is not sent (an outbox entry);</li>
- * <li>{@code /users/outbox-claims/<id>}: who is sending it now, bound to that replica's lease.</li>
+ * <li>{@code /users/outbox-claims/<id>}: which replica's dispatcher is sending it now, bound to that replica's
+ * lease.</li>
  * </ul>
- * A user, its outbox entry and the creator's claim are written in one transaction that first checks the email is
- * free, so two users replicas never create the same email twice, and no user exists without its welcome email.
+ * A user and its outbox entry are written in one transaction that first checks the email is free, so two users
+ * replicas never create the same email twice, and no user exists without its welcome email.
  */
 @ApplicationScoped
 @Startup // the jetcd client is built at startup, on the main thread, never on an event loop
@@ -80,12 +81,13 @@ public class UserStore {
     }
 
     /**
-     * Stores a new user with a pending welcome email, claimed by {@code replica} for its {@code claimLease} (the caller
-     * sends it at once).
+     * Stores a new user with a pending welcome email that is not due before {@code heldFor} has passed: the caller
+     * sends it at once, and no dispatcher takes it meanwhile (no claim key: its put and its delete would be two etcd
+     * writes more per user). Should the caller not record it as sent by then, any replica's dispatcher sends it.
      *
      * @throws DuplicateEmailException (as the Uni's failure) when the email is taken
      */
-    public Uni<User> create(String id, String email, long claimLease, String replica) {
+    public Uni<User> create(String id, String email, Duration heldFor) {
         User user = new User(id, email, Instant.now(), User.Notification.pending());
         ByteSequence emailKey = bytes(BY_EMAIL + email.toLowerCase(Locale.ROOT));
         ByteSequence idBytes = bytes(user.id());
@@ -94,9 +96,7 @@ public class UserStore {
                 .Then(Op.put(emailKey, idBytes, PutOption.DEFAULT),
                         Op.put(bytes(BY_ID + user.id()), toJson(user), PutOption.DEFAULT),
                         Op.put(bytes(OUTBOX + user.id()), toJson(new PendingWelcome(user.id(), email, 0,
-                                user.createdAt())), PutOption.DEFAULT),
-                        Op.put(bytes(CLAIMS + user.id()), bytes(replica),
-                                PutOption.builder().withLeaseId(claimLease).build()))
+                                user.createdAt().plus(heldFor))), PutOption.DEFAULT))
                 .Else(Op.get(emailKey, GetOption.DEFAULT))
                 .commit())
                 .map(response -> {
@@ -115,7 +115,8 @@ public class UserStore {
 
     /**
      * Welcome emails were sent: records each on its user and drops its outbox entry and claim, all in one
-     * transaction (3 operations per user, see {@code outbox.record-batch}).
+     * transaction (3 operations per user, see {@code outbox.record-batch}; deleting a claim that an email sent at once
+     * never had writes nothing).
      *
      * @param sent users whose {@link User#notification()} says sent
      */

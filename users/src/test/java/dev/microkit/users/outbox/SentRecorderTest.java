@@ -40,9 +40,6 @@ class SentRecorderTest {
     WelcomeDispatcher dispatcher;
 
     @Inject
-    ReplicaLease lease;
-
-    @Inject
     OutboxConfig config;
 
     @InjectEtcd
@@ -50,13 +47,12 @@ class SentRecorderTest {
 
     @Test
     void recordsOneHundredSentEmailsInThreeTransactions() throws Exception {
-        long leaseId = lease.id().await().atMost(Duration.ofSeconds(5));
         List<User> created = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             String id = UUID.randomUUID().toString();
             // as /create does: this replica's dispatcher leaves them alone
-            created.add(dispatcher.sendingAtOnce(id, store.create(id, "rec" + id + "@example.com", leaseId,
-                    lease.replicaId())).await().atMost(Duration.ofSeconds(5)));
+            created.add(dispatcher.sendingAtOnce(id, store.create(id, "rec" + id + "@example.com",
+                    config.claimTtl())).await().atMost(Duration.ofSeconds(5)));
         }
 
         Uni.join().all(created.stream().map(user -> recorder.record(user.sent("n-" + user.id()))).toList())

@@ -2,6 +2,7 @@ package dev.microkit.users.outbox;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -17,6 +18,7 @@ import dev.microkit.testing.etcd.EtcdTestResource;
 import dev.microkit.testing.etcd.InjectEtcd;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.users.UserCreation;
+import dev.microkit.users.store.UserStore;
 import dev.microkit.users.testing.Notificators;
 import io.opentelemetry.context.Context;
 import io.quarkus.test.common.WithTestResource;
@@ -31,7 +33,7 @@ class WelcomeDispatcherTest {
     UserCreation creation;
 
     @Inject
-    ReplicaLease lease;
+    UserStore store;
 
     @InjectEtcd
     EtcdCluster etcd;
@@ -39,7 +41,6 @@ class WelcomeDispatcherTest {
     @Test
     void aCreationCancelledBeforeItsAnswerStillGetsItsWelcomeEmail() {
         try (AppProcess notificator = Notificators.startRegistered(etcd)) {
-            lease.id().await().atMost(Duration.ofSeconds(5)); // so that the transaction is sent before the cancel
             String email = "c" + UUID.randomUUID() + "@example.com";
 
             // a /create whose client went away: the transaction is on its way and commits all the same
@@ -50,11 +51,33 @@ class WelcomeDispatcherTest {
             String id = await().atMost(Duration.ofSeconds(5))
                     .until(() -> etcd.get("/users/by-email/" + email), Optional::isPresent).get().getValue()
                     .toString(UTF_8);
-            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+            // sent by the dispatcher once due: after outbox.claim-ttl (10 s), the time its creator had to send it
+            await().atMost(Duration.ofSeconds(25)).pollInterval(Duration.ofMillis(100))
                     .until(() -> etcd.get("/users/outbox/" + id).isEmpty());
             String user = etcd.get("/users/by-id/" + id).orElseThrow().getValue().toString(UTF_8);
             assertTrue(user.contains("\"sent\""), "the email is recorded as sent: " + user);
             assertTrue(notificator.log().contains(" to " + email), "notificator sent it:\n" + notificator.logTail());
+        }
+    }
+
+    @Test
+    void aNewUsersEmailIsLeftToItsCreatorForTheHoldAndSentByADispatcherAfter() throws Exception {
+        try (AppProcess notificator = Notificators.startRegistered(etcd)) {
+            String id = UUID.randomUUID().toString();
+            String email = "h" + id + "@example.com";
+
+            // as another replica's /create that crashed before sending: stored, held for 5 s, never sent by it
+            store.create(id, email, Duration.ofSeconds(5)).await().atMost(Duration.ofSeconds(5));
+
+            Thread.sleep(3000); // three dispatcher polls (outbox.poll-interval 1 s) while it is held
+            assertTrue(etcd.get("/users/outbox/" + id).isPresent(), "still pending");
+            assertFalse(notificator.log().contains(" to " + email), "not sent while held:\n" + notificator.logTail());
+
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> etcd.get("/users/outbox/" + id).isEmpty());
+            String user = etcd.get("/users/by-id/" + id).orElseThrow().getValue().toString(UTF_8);
+            assertTrue(user.contains("\"sent\""), "the email is recorded as sent: " + user);
+            assertTrue(notificator.log().contains(" to " + email), "sent once due:\n" + notificator.logTail());
         }
     }
 }
