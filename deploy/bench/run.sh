@@ -180,6 +180,35 @@ p2() {
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
 # unary gRPC requests etcd has answered (Range, Put, Txn, DeleteRange, LeaseGrant, ...), from its own metrics
 etcd_requests() { curl -fs "$ETCD_ENDPOINTS/metrics" | awk '/^grpc_server_handled_total\{/ && /grpc_type="unary"/ { s += $NF } END { printf "%d", s }'; }
+# One measured round of /create, wrk for $duration: $1 round, $2 side, $3 users' port, $4 users' pid, $5 notificator's
+# pid. Prints the round's line (CPU of users, notificator and etcd per /create, from /proc, etcd requests per /create)
+# and adds to the side's sums: m_n (answers), m_rps, m_p99 (ms), m_failures, m_statuses, m_users, m_notificator,
+# m_etcd (CPU ms), m_requests (etcd requests). Each round runs alone, so the shared processes' CPU is that side's.
+declare -A m_n m_rps m_p99 m_failures m_statuses m_users m_notificator m_etcd m_requests
+round_header() {
+  printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" round side "req/s" p50 p99 failures statuses \
+    "CPU ms/create users notificator etcd, etcd req/create"
+}
+measured_round() {
+  local side=$2 u0 c0 e0 r0 u1 c1 e1 r1 rps p50 p99 err n st
+  r0=$(etcd_requests); u0=$(cpu_ms "$4"); c0=$(cpu_ms "$5"); e0=$(cpu_ms "$etcd_pid")
+  read -r rps p50 p99 err n st <<<"$(bench "$3" "$duration")"
+  u1=$(cpu_ms "$4"); c1=$(cpu_ms "$5"); e1=$(cpu_ms "$etcd_pid"); r1=$(etcd_requests)
+  printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" "$1" "$side" "$rps" "$p50" "$p99" "$err" "$st" \
+    "$(awk -v n="$n" -v u=$((u1 - u0)) -v c=$((c1 - c0)) -v e=$((e1 - e0)) -v r=$((r1 - r0)) \
+      'BEGIN { if (n > 0) printf "%.3f %.3f %.3f, %.2f", u/n, c/n, e/n, r/n }')"
+  m_n[$side]=$((${m_n[$side]:-0} + n)); m_failures[$side]=$((${m_failures[$side]:-0} + err))
+  m_users[$side]=$((${m_users[$side]:-0} + u1 - u0)); m_notificator[$side]=$((${m_notificator[$side]:-0} + c1 - c0))
+  m_etcd[$side]=$((${m_etcd[$side]:-0} + e1 - e0)); m_requests[$side]=$((${m_requests[$side]:-0} + r1 - r0))
+  m_rps[$side]=$(awk "BEGIN {print ${m_rps[$side]:-0} + $rps}")
+  m_p99[$side]=$(awk "BEGIN {print ${m_p99[$side]:-0} + $(ms "$p99")}")
+  m_statuses[$side]="$(merge_statuses "${m_statuses[$side]:-none}" "$st")"
+}
+# Status counts "201=5,503=1" and "201=2" -> "201=7,503=1" ("none": no answer).
+merge_statuses() {
+  echo "$1,$2" | tr ',' '\n' | grep -v '^none$' \
+    | awk -F= '{ c[$1] += $2 } END { for (k in c) printf "%s%s=%d", (s++ ? "," : ""), k, c[k] }'
+}
 # a Go tool of deploy/bench/go (GOPATH mode, Debian's grpc-go and etcd client; pbwire from users' Go tests) -> its
 # path, or nothing when Go or Debian's etcd client package is missing
 build_go() {
@@ -230,7 +259,7 @@ p3() {
   fi
   start_etcd
   declare -A notificator_pid users_pid port registered_ms ready_ms rss_idle rss_loaded
-  declare -A sum_rps sum_p99 answers failures statuses cpu_users cpu_notificator cpu_etcd rps_avg p99_avg per
+  declare -A answers failures statuses rps_avg p99_avg per
   port[jvm]=$users_a_port; port[native]=$users_b_port
   for side in jvm native; do
     local n_port=$notificator_port
@@ -282,30 +311,11 @@ p3() {
   [ -n "$ceiling_bin" ] || echo "    (no etcd ceiling: needs go and Debian's golang-etcd-server-dev)"
   echo "    rounds of $duration, alternating (jvm native, native jvm, ...), then as many rounds of etcd's ceiling;"
   echo "    CPU ms per /create from /proc, etcd requests per /create from etcd's metrics"
-  printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" round side "req/s" p50 p99 failures statuses "CPU ms/create users notificator etcd"
-  local -A etcd_reqs
-  for side in jvm native; do sum_rps[$side]=0; sum_p99[$side]=0; cpu_users[$side]=0; cpu_notificator[$side]=0; cpu_etcd[$side]=0; etcd_reqs[$side]=0; done
-  local measured_jvm=0 measured_native=0
+  round_header
   for round in $(seq 1 "$rounds"); do
     local sides="jvm native"; [ $((round % 2)) -eq 0 ] && sides="native jvm"
     for side in $sides; do
-      local u0 n0 e0 u1 n1 e1 r0 r1
-      r0=$(etcd_requests)
-      u0=$(cpu_ms "${users_pid[$side]}"); n0=$(cpu_ms "${notificator_pid[$side]}"); e0=$(cpu_ms "$etcd_pid")
-      read -r rps p50 p99 err n st <<<"$(bench "${port[$side]}" "$duration")"
-      u1=$(cpu_ms "${users_pid[$side]}"); n1=$(cpu_ms "${notificator_pid[$side]}"); e1=$(cpu_ms "$etcd_pid")
-      r1=$(etcd_requests)
-      etcd_reqs[$side]=$((etcd_reqs[$side] + r1 - r0))
-      printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" "$round" "$side" "$rps" "$p50" "$p99" "$err" "$st" \
-        "$(awk -v n="$n" -v u=$((u1 - u0)) -v c=$((n1 - n0)) -v e=$((e1 - e0)) 'BEGIN { if (n > 0) printf "%.2f %.2f %.2f", u/n, c/n, e/n }')"
-      sum_rps[$side]=$(awk "BEGIN {print ${sum_rps[$side]} + $rps}")
-      sum_p99[$side]=$(awk "BEGIN {print ${sum_p99[$side]} + $(ms "$p99")}")
-      cpu_users[$side]=$((cpu_users[$side] + u1 - u0)); cpu_notificator[$side]=$((cpu_notificator[$side] + n1 - n0))
-      cpu_etcd[$side]=$((cpu_etcd[$side] + e1 - e0))
-      failures[$side]=$((failures[$side] + err)); answers[$side]=$((answers[$side] + n))
-      statuses[$side]="$(echo "${statuses[$side]},$st" | tr ',' '\n' | grep -v '^none$' \
-        | awk -F= '{ c[$1] += $2 } END { for (k in c) printf "%s%s=%d", (s++ ? "," : ""), k, c[k] }')"
-      if [ "$side" = jvm ]; then measured_jvm=$((measured_jvm + n)); else measured_native=$((measured_native + n)); fi
+      measured_round "$round" "$side" "${port[$side]}" "${users_pid[$side]}" "${notificator_pid[$side]}"
     done
   done
   # notificator's per-call CPU against the floor, a bare grpc-java server answering the same message (BareNotificator)
@@ -348,7 +358,10 @@ p3() {
     sum_ceiling=$(awk "BEGIN {print $sum_ceiling + ${c_rate:-0}}")
     ceiling_cpu=$(awk "BEGIN {print $ceiling_cpu + ${c_cpu:-0}}")
   done
-  local -A measured=([jvm]=$measured_jvm [native]=$measured_native)
+  for side in jvm native; do
+    answers[$side]=$((answers[$side] + m_n[$side])); failures[$side]=$((failures[$side] + m_failures[$side]))
+    statuses[$side]="$(merge_statuses "${statuses[$side]}" "${m_statuses[$side]}")"
+  done
   {
     echo "| P3 native vs JVM | JVM | native | native / JVM |"
     echo "|---|---:|---:|---:|"
@@ -365,10 +378,10 @@ p3() {
     row "RSS after 10,000 /create: users (MB)" "$jlu" "$nlu"
     row "RSS after 10,000 /create: notificator (MB)" "$jln" "$nln"
     for side in jvm native; do
-      rps_avg[$side]=$(awk "BEGIN {printf \"%.0f\", ${sum_rps[$side]} / $rounds}")
-      p99_avg[$side]=$(awk "BEGIN {printf \"%.1f\", ${sum_p99[$side]} / $rounds}")
-      per[$side]=$(awk -v n="${measured[$side]}" -v u="${cpu_users[$side]}" -v c="${cpu_notificator[$side]}" \
-        -v e="${cpu_etcd[$side]}" 'BEGIN { printf "%.2f %.2f %.2f %.2f", u/n, c/n, e/n, (u+c+e)/n }')
+      rps_avg[$side]=$(awk "BEGIN {printf \"%.0f\", ${m_rps[$side]} / $rounds}")
+      p99_avg[$side]=$(awk "BEGIN {printf \"%.1f\", ${m_p99[$side]} / $rounds}")
+      per[$side]=$(awk -v n="${m_n[$side]}" -v u="${m_users[$side]}" -v c="${m_notificator[$side]}" \
+        -v e="${m_etcd[$side]}" 'BEGIN { printf "%.2f %.2f %.2f %.2f", u/n, c/n, e/n, (u+c+e)/n }')
     done
     row "/create per s, $connections connections (mean of $rounds x $duration)" "${rps_avg[jvm]}" "${rps_avg[native]}"
     row "/create p99 (ms)" "${p99_avg[jvm]}" "${p99_avg[native]}"
@@ -379,8 +392,8 @@ p3() {
       row "/create / etcd ceiling" "$(awk "BEGIN {printf \"%.2f\", ${rps_avg[jvm]} / $c_avg}")" "$(awk "BEGIN {printf \"%.2f\", ${rps_avg[native]} / $c_avg}")"
       printf "| etcd CPU ms per ceiling txn | %s | %s | |\n" "$(awk "BEGIN {printf \"%.2f\", $ceiling_cpu / $rounds}")" "$(awk "BEGIN {printf \"%.2f\", $ceiling_cpu / $rounds}")"
     fi
-    row "etcd requests per /create (unary gRPC)" "$(awk -v r="${etcd_reqs[jvm]}" -v n="${measured[jvm]}" 'BEGIN { printf "%.2f", r / n }')" \
-      "$(awk -v r="${etcd_reqs[native]}" -v n="${measured[native]}" 'BEGIN { printf "%.2f", r / n }')"
+    row "etcd requests per /create (unary gRPC)" "$(awk -v r="${m_requests[jvm]}" -v n="${m_n[jvm]}" 'BEGIN { printf "%.2f", r / n }')" \
+      "$(awk -v r="${m_requests[native]}" -v n="${m_n[native]}" 'BEGIN { printf "%.2f", r / n }')"
     if [ -n "$grpcload_bin" ]; then
       local gj gn gb cj cn cb
       gj=$(awk "BEGIN {printf \"%.0f\", ${grpc_rate[jvm]} / $rounds}"); gn=$(awk "BEGIN {printf \"%.0f\", ${grpc_rate[native]} / $rounds}")
@@ -441,34 +454,24 @@ ab() {
   echo "    B = $b_cmd ${B_ENV:-}"
   echo "    warm-up: 2 x $duration per side; then rounds of $duration, alternating; CPU ms per /create from /proc"
   for _ in 1 2; do for side in A B; do bench "${port[$side]}" "$duration" >/dev/null; done; done
-  printf "%-6s %-4s %10s %10s %8s  %-28s %s\n" round side "req/s" p99 failures statuses "CPU ms/create users notificator etcd, etcd req/create"
-  local -A n_sum u_sum c_sum e_sum r_sum rps_sum fail_sum
-  for side in A B; do n_sum[$side]=0; u_sum[$side]=0; c_sum[$side]=0; e_sum[$side]=0; r_sum[$side]=0; rps_sum[$side]=0; fail_sum[$side]=0; done
+  round_header
   for round in $(seq 1 "$rounds"); do
     local sides="A B"; [ $((round % 2)) -eq 0 ] && sides="B A"
     for side in $sides; do
-      local u0 c0 e0 r0 u1 c1 e1 r1
-      r0=$(etcd_requests); u0=$(cpu_ms "${u_pid[$side]}"); c0=$(cpu_ms "$n_pid"); e0=$(cpu_ms "$etcd_pid")
-      read -r rps _ p99 err n st <<<"$(bench "${port[$side]}" "$duration")"
-      u1=$(cpu_ms "${u_pid[$side]}"); c1=$(cpu_ms "$n_pid"); e1=$(cpu_ms "$etcd_pid"); r1=$(etcd_requests)
-      printf "%-6s %-4s %10s %10s %8s  %-28s %s\n" "$round" "$side" "$rps" "$p99" "$err" "$st" \
-        "$(awk -v n="$n" -v u=$((u1 - u0)) -v c=$((c1 - c0)) -v e=$((e1 - e0)) -v r=$((r1 - r0)) 'BEGIN { if (n > 0) printf "%.3f %.3f %.3f, %.2f", u/n, c/n, e/n, r/n }')"
-      n_sum[$side]=$((n_sum[$side] + n)); u_sum[$side]=$((u_sum[$side] + u1 - u0)); c_sum[$side]=$((c_sum[$side] + c1 - c0))
-      e_sum[$side]=$((e_sum[$side] + e1 - e0)); r_sum[$side]=$((r_sum[$side] + r1 - r0)); fail_sum[$side]=$((fail_sum[$side] + err))
-      rps_sum[$side]=$(awk "BEGIN {print ${rps_sum[$side]} + $rps}")
+      measured_round "$round" "$side" "${port[$side]}" "${u_pid[$side]}" "$n_pid"
     done
   done
   for side in A B; do
-    awk -v s="$side" -v n="${n_sum[$side]}" -v u="${u_sum[$side]}" -v c="${c_sum[$side]}" -v e="${e_sum[$side]}" \
-      -v r="${r_sum[$side]}" -v q="${rps_sum[$side]}" -v k="$rounds" -v f="${fail_sum[$side]}" 'BEGIN {
+    awk -v s="$side" -v n="${m_n[$side]}" -v u="${m_users[$side]}" -v c="${m_notificator[$side]}" -v e="${m_etcd[$side]}" \
+      -v r="${m_requests[$side]}" -v q="${m_rps[$side]}" -v k="$rounds" -v f="${m_failures[$side]}" 'BEGIN {
         printf "AB total %s: %.0f /create per s, CPU ms per /create users %.3f notificator %.3f etcd %.3f sum %.3f, etcd requests per /create %.2f, %d failures\n",
           s, q / k, u / n, c / n, e / n, (u + c + e) / n, r / n, f }'
   done
-  awk -v a="${u_sum[A]}" -v an="${n_sum[A]}" -v b="${u_sum[B]}" -v bn="${n_sum[B]}" -v qa="${rps_sum[A]}" -v qb="${rps_sum[B]}" \
+  awk -v a="${m_users[A]}" -v an="${m_n[A]}" -v b="${m_users[B]}" -v bn="${m_n[B]}" -v qa="${m_rps[A]}" -v qb="${m_rps[B]}" \
     'BEGIN { printf "AB: B/A /create per s %.3f, users CPU per /create %.3f\n", qb / qa, (b / bn) / (a / an) }'
   cleanup
   trap - EXIT
-  p3_failures=$((fail_sum[A] + fail_sum[B]))
+  p3_failures=$((m_failures[A] + m_failures[B]))
 }
 
 report() {
