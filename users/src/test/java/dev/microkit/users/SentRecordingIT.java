@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -85,29 +86,25 @@ class SentRecordingIT {
 
     @Test
     void aBatchLargerThanEtcdTakesStopsTheStart() {
-        int port = FreePorts.next();
-        try (AppProcess users = AppProcess.start("users-batch-" + port, USERS, Map.of(
-                "ETCD_ENDPOINTS", "http://127.0.0.1:" + FreePorts.next(),
-                "QUARKUS_HTTP_PORT", String.valueOf(port),
-                "OUTBOX_RECORD_BATCH", "43"))) {
-            int exit = users.awaitExit(Duration.ofSeconds(30));
-            assertTrue(exit != 0, "exit code " + exit);
-            assertTrue(users.log().contains("outbox.record-batch must be at most 42"), users.logTail());
-        }
+        assertStartRefused(Map.of("OUTBOX_RECORD_BATCH", "43"), "outbox.record-batch must be at most 42");
     }
 
     @Test
     void aClaimTtlNoLongerThanTheSendDeadlineStopsTheStart() {
+        assertStartRefused(Map.of("OUTBOX_CLAIM_TTL", "2s", "NOTIFICATOR_DEADLINE", "2s"),
+                "outbox.claim-ttl (2000 ms) must be longer than notificator.deadline (2000 ms)");
+    }
+
+    /** users started with {@code settings} (and an etcd nobody listens on) exits non-zero and logs {@code why}. */
+    private static void assertStartRefused(Map<String, String> settings, String why) {
         int port = FreePorts.next();
-        try (AppProcess users = AppProcess.start("users-claim-" + port, USERS, Map.of(
-                "ETCD_ENDPOINTS", "http://127.0.0.1:" + FreePorts.next(),
-                "QUARKUS_HTTP_PORT", String.valueOf(port),
-                "OUTBOX_CLAIM_TTL", "2s",
-                "NOTIFICATOR_DEADLINE", "2s"))) {
+        Map<String, String> env = new HashMap<>(settings);
+        env.put("ETCD_ENDPOINTS", "http://127.0.0.1:" + FreePorts.next());
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        try (AppProcess users = AppProcess.start("users-refused-" + port, USERS, env)) {
             int exit = users.awaitExit(Duration.ofSeconds(30));
             assertTrue(exit != 0, "exit code " + exit);
-            assertTrue(users.log().contains("outbox.claim-ttl (2000 ms) must be longer than notificator.deadline"
-                    + " (2000 ms)"), users.logTail());
+            assertTrue(users.log().contains(why), users.logTail());
         }
     }
 
