@@ -18,7 +18,11 @@ public interface OutboxConfig {
     @WithDefault("1s")
     Duration pollInterval();
 
-    /** TTL of a replica's claims: a crashed replica's claims free up after it. */
+    /**
+     * TTL of a replica's claims: a crashed replica's claims free up after it. Also how long a new user's welcome email
+     * is left to the replica that created it (to send at once and record) before any replica may send it: longer than
+     * {@code notificator.deadline}, checked at start.
+     */
     @WithDefault("10s")
     @DurationMin(seconds = 2, message = "outbox.claim-ttl must be at least 2s")
     Duration claimTtl();
