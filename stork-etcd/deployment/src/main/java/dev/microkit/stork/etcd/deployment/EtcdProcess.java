@@ -47,6 +47,9 @@ final class EtcdProcess implements Startable {
     public void start() {
         int clientPort = requestedPort > 0 ? requestedPort : freePort();
         int peerPort = freePort();
+        while (peerPort == clientPort) { // the kernel may give a port it just gave back again
+            peerPort = freePort();
+        }
         endpoint = "http://127.0.0.1:" + clientPort;
         String peer = "http://127.0.0.1:" + peerPort;
         try {
