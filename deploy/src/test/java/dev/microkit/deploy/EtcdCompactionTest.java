@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,8 +55,8 @@ class EtcdCompactionTest {
                 .get(0).at("/services/etcd/command"));
         Path dir = Files.createTempDirectory("etcd-compaction-");
         Path log = dir.resolve("etcd.log");
-        String client = "http://127.0.0.1:" + freePort();
-        String peer = "http://127.0.0.1:" + freePort();
+        String client = "http://127.0.0.1:" + FreePorts.next();
+        String peer = "http://127.0.0.1:" + FreePorts.next();
         List<String> command = new ArrayList<>(List.of("etcd", "--name", "compaction", "--data-dir",
                 dir.resolve("data").toString(), "--listen-client-urls", client, "--advertise-client-urls", client,
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster",
@@ -91,11 +89,5 @@ class EtcdCompactionTest {
 
     private static String read(Path log) throws IOException {
         return Files.readString(log, StandardCharsets.UTF_8);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,12 +28,12 @@ class LocalRunTest {
 
     @Test
     void theReadmeRunCommandAnswersTheReadmeCurlLine() throws Exception {
-        int usersPort = freePort();
+        int usersPort = FreePorts.next();
         Path log = Files.createTempFile("local-run-", ".log");
         ProcessBuilder builder = new ProcessBuilder("bash", "deploy/local/run.sh", "-n", "1").directory(ROOT.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().put("ETCD_PORT", String.valueOf(freePort()));
-        builder.environment().put("NOTIFICATOR_PORT", String.valueOf(freePort()));
+        builder.environment().put("ETCD_PORT", String.valueOf(FreePorts.next()));
+        builder.environment().put("NOTIFICATOR_PORT", String.valueOf(FreePorts.next()));
         builder.environment().put("USERS_PORT", String.valueOf(usersPort));
         builder.environment().remove("ETCD_ENDPOINTS");
         Process run = builder.start();
@@ -68,11 +66,5 @@ class LocalRunTest {
 
     private static String read(Path log) throws IOException {
         return Files.readString(log, StandardCharsets.UTF_8);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }
