@@ -29,8 +29,7 @@ class EtcdCompactionTest {
 
     @Test
     void composeAndKubernetesRunEtcdWithTheSameCompaction() throws Exception {
-        List<String> compose = compactionFlags(Yaml.documents(Files.readString(ROOT.resolve("docker-compose.yml")))
-                .get(0).at("/services/etcd/command"));
+        List<String> compose = composeCompactionFlags();
         JsonNode statefulSet = Yaml.documents(KubernetesManifestsTest.kustomize("k8s")).stream()
                 .filter(d -> d.get("kind").asText().equals("StatefulSet") && d.at("/metadata/name").asText()
                         .equals("etcd"))
@@ -51,8 +50,7 @@ class EtcdCompactionTest {
 
     @Test
     void etcdKeepsFiveMinutesOfHistory() throws Exception {
-        List<String> flags = compactionFlags(Yaml.documents(Files.readString(ROOT.resolve("docker-compose.yml")))
-                .get(0).at("/services/etcd/command"));
+        List<String> flags = composeCompactionFlags();
         Path dir = Files.createTempDirectory("etcd-compaction-");
         Path log = dir.resolve("etcd.log");
         String client = "http://127.0.0.1:" + FreePorts.next();
@@ -80,6 +78,11 @@ class EtcdCompactionTest {
                 files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }
         }
+    }
+
+    private static List<String> composeCompactionFlags() throws IOException {
+        return compactionFlags(Yaml.documents(Files.readString(ROOT.resolve("docker-compose.yml"))).get(0)
+                .at("/services/etcd/command"));
     }
 
     private static List<String> compactionFlags(JsonNode command) {
