@@ -22,6 +22,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.microkit.stork.etcd.CallerContext;
 import dev.microkit.stork.etcd.EtcdCall;
 import dev.microkit.stork.etcd.EtcdClients;
 import dev.microkit.stork.etcd.EtcdConfig;
@@ -50,7 +51,8 @@ import io.smallrye.mutiny.Uni;
  * lease.</li>
  * </ul>
  * A user and its outbox entry are written in one transaction that first checks the email is free, so two users
- * replicas never create the same email twice, and no user exists without its welcome email.
+ * replicas never create the same email twice, and no user exists without its welcome email; users created at the same
+ * time share one (see {@link CreateBatches}).
  */
 @ApplicationScoped
 @Startup // the jetcd client is built at startup, on the main thread, never on an event loop
@@ -66,6 +68,7 @@ public class UserStore {
     private static final String OUTBOX_END = "/users/outbox0";
 
     private final Client etcd;
+    private final CreateBatches creations;
     private final ObjectMapper json;
     private final Duration timeout;
     private final LastEtcdFailure lastFailure;
@@ -73,8 +76,9 @@ public class UserStore {
     private final Set<String> reportedEntries = ConcurrentHashMap.newKeySet();
 
     @Inject
-    UserStore(EtcdClients clients, EtcdConfig config, ObjectMapper json) {
+    UserStore(EtcdClients clients, EtcdConfig config, StoreConfig store, ObjectMapper json) {
         this.etcd = clients.main();
+        this.creations = new CreateBatches(etcd.getKVClient(), store, config.requestTimeout());
         this.json = json;
         this.timeout = config.requestTimeout();
         this.lastFailure = clients.lastFailure();
@@ -91,17 +95,14 @@ public class UserStore {
         User user = new User(id, email, Instant.now(), User.Notification.pending());
         ByteSequence emailKey = bytes(BY_EMAIL + email.toLowerCase(Locale.ROOT));
         ByteSequence idBytes = bytes(user.id());
-        return call("store the user", () -> etcd.getKVClient().txn()
-                .If(new Cmp(emailKey, Cmp.Op.EQUAL, CmpTarget.version(0)))
-                .Then(Op.put(emailKey, idBytes, PutOption.DEFAULT),
-                        Op.put(bytes(BY_ID + user.id()), toJson(user), PutOption.DEFAULT),
-                        Op.put(bytes(OUTBOX + user.id()), toJson(new PendingWelcome(user.id(), email, 0,
-                                user.createdAt().plus(heldFor))), PutOption.DEFAULT))
-                .Else(Op.get(emailKey, GetOption.DEFAULT))
-                .commit())
-                .map(response -> {
-                    // jetcd may resend a request whose answer was lost: then the email holds our own id
-                    if (!response.isSucceeded() && !idBytes.equals(firstValue(response))) {
+        List<Op> writes = List.of(Op.put(emailKey, idBytes, PutOption.DEFAULT),
+                Op.put(bytes(BY_ID + user.id()), toJson(user), PutOption.DEFAULT),
+                Op.put(bytes(OUTBOX + user.id()), toJson(new PendingWelcome(user.id(), email, 0,
+                        user.createdAt().plus(heldFor))), PutOption.DEFAULT));
+        return answer("store the user", CallerContext.backOnCaller(Uni.createFrom().completionStage(
+                () -> creations.create(emailKey, idBytes, writes))))
+                .map(outcome -> {
+                    if (outcome == CreateBatches.Outcome.EMAIL_TAKEN) {
                         throw new DuplicateEmailException(email);
                     }
                     return user;
@@ -201,8 +202,11 @@ public class UserStore {
 
     /** Every request here is safe to repeat (a repeated create recognises its own commit). */
     private <T> Uni<T> call(String what, Supplier<CompletableFuture<T>> request) {
-        return EtcdCall.within(timeout, request)
-                .onFailure().transform(failure -> StoreUnavailableException.because(what, failure, timeout,
+        return answer(what, EtcdCall.within(timeout, request));
+    }
+
+    private <T> Uni<T> answer(String what, Uni<T> answer) {
+        return answer.onFailure().transform(failure -> StoreUnavailableException.because(what, failure, timeout,
                         EtcdErrors.describe(failure, lastFailure)));
     }
 
