@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -24,6 +25,7 @@ import dev.microkit.proto.MutinyNotificatorGrpc;
 import dev.microkit.proto.SendEmailReply;
 import dev.microkit.proto.SendEmailRequest;
 import dev.microkit.stork.etcd.CallerContext;
+import dev.microkit.stork.etcd.Causes;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -235,11 +237,10 @@ public class NotificatorClient {
 
     private static RuntimeException translate(Throwable failure, Duration timeout) {
         // first: a TLS failure says what to fix, also when it ended a call that failed on every instance
-        for (Throwable cause = failure; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-            if (cause instanceof SSLException) {
-                return new NotificatorUnavailableException("TLS to notificator failed (" + cause.getMessage()
-                        + "): check notificator.tls.ca-file and notificator.tls.server-name", failure);
-            }
+        Optional<Throwable> tls = Causes.of(failure).filter(SSLException.class::isInstance).findFirst();
+        if (tls.isPresent()) {
+            return new NotificatorUnavailableException("TLS to notificator failed (" + tls.get().getMessage()
+                    + "): check notificator.tls.ca-file and notificator.tls.server-name", failure);
         }
         if (failure instanceof NotificatorUnavailableException unavailable) {
             return unavailable;

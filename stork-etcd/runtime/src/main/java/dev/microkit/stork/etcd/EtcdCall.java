@@ -42,10 +42,8 @@ public final class EtcdCall {
     }
 
     private static boolean refused(Throwable failure) {
-        for (Throwable cause = failure; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-            if (cause instanceof SSLException) {
-                return false;
-            }
+        if (Causes.of(failure).anyMatch(SSLException.class::isInstance)) {
+            return false;
         }
         return failure instanceof EtcdException e ? e.getErrorCode() == ErrorCode.UNAVAILABLE
                 : Status.fromThrowable(failure).getCode() == Status.Code.UNAVAILABLE;

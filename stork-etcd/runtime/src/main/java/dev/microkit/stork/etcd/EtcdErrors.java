@@ -1,6 +1,7 @@
 package dev.microkit.stork.etcd;
 
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -41,24 +42,15 @@ public final class EtcdErrors {
 
     /** etcd no longer knows the lease (revoked, or expired during an outage): a new one is needed. */
     public static boolean isLeaseNotFound(Throwable failure) {
-        for (Throwable cause = failure; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-            if (cause instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND) {
-                return true;
-            }
-        }
-        return false;
+        return Causes.of(failure).anyMatch(cause -> cause instanceof EtcdException e
+                && e.getErrorCode() == ErrorCode.NOT_FOUND);
     }
 
     public static String describe(Throwable thrown) {
         Throwable failure = unwrap(thrown);
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            String known = known(cause);
-            if (known != null) {
-                return known;
-            }
-            if (cause.getCause() == cause) {
-                break;
-            }
+        Optional<String> known = Causes.of(failure).map(EtcdErrors::known).filter(Objects::nonNull).findFirst();
+        if (known.isPresent()) {
+            return known.get();
         }
         if (failure instanceof TimeoutException) {
             return failure.getMessage() != null ? failure.getMessage() : "etcd did not answer in time";
