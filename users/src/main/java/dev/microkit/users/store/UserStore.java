@@ -200,7 +200,7 @@ public class UserStore {
                 .map(response -> response.getHeader().getRevision());
     }
 
-    /** Every request here is safe to repeat (a repeated create recognises its own commit). */
+    /** Only for requests that are safe to repeat (EtcdCall resends refused ones); creates go through CreateBatches. */
     private <T> Uni<T> call(String what, Supplier<CompletableFuture<T>> request) {
         return answer(what, EtcdCall.within(timeout, request));
     }

@@ -80,8 +80,8 @@ class CreateBatchesTest {
                 transactions.add(stored.getModRevision());
                 assertEquals(stored.getModRevision(),
                         etcd.get(UserStore.OUTBOX + id).orElseThrow().getModRevision(), "outbox entry, same commit");
-                assertEquals(id, etcd.get(UserStore.BY_EMAIL + emails.get(i).toLowerCase(Locale.ROOT)).orElseThrow().getValue()
-                        .toString(UTF_8));
+                String emailKey = UserStore.BY_EMAIL + emails.get(i).toLowerCase(Locale.ROOT);
+                assertEquals(id, etcd.get(emailKey).orElseThrow().getValue().toString(UTF_8));
             } catch (ExecutionException e) {
                 assertInstanceOf(DuplicateEmailException.class, e.getCause(), emails.get(i));
                 refused.add(emails.get(i).toLowerCase(Locale.ROOT));
