@@ -120,14 +120,8 @@ final class CreateBatches {
         Op[] reads = batch.stream().map(creation -> Op.get(creation.emailKey(), GetOption.DEFAULT)).toArray(Op[]::new);
         EtcdCall.within(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000)),
                 () -> kv.txn().If(free).Then(writes).Else(reads).commit())
-                .subscribe().with(response -> {
-                    List<Creation> again = List.of();
-                    try {
-                        again = settle(batch, response);
-                    } finally { // whatever happened, the slot goes on to the users that wait
-                        writeNext(again);
-                    }
-                }, failure -> {
+                .map(response -> settle(batch, response))
+                .subscribe().with(this::writeNext, failure -> { // settled users stay as they are
                     batch.forEach(creation -> creation.outcome().completeExceptionally(failure));
                     writeNext(List.of());
                 });
