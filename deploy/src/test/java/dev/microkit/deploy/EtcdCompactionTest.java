@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.microkit.testing.FreePorts;
+
 /**
  * Every etcd this project starts compacts its history: each user leaves old revisions behind (its outbox entry, its
  * record before "sent"), and an etcd that keeps them all grows until its space quota stops every write. The flags are

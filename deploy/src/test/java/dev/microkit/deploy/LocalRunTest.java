@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import dev.microkit.testing.FreePorts;
+
 /**
  * README's first two commands, as written but for the ports (free ones, so that nothing on this machine is in the
  * way): {@code deploy/local/run.sh} starts etcd, a notificator and users from the jars this build packaged, and
