@@ -40,10 +40,16 @@ public final class EtcdErrors {
         return described;
     }
 
-    /** etcd no longer knows the lease (revoked, or expired during an outage): a new one is needed. */
+    /**
+     * etcd no longer knows the lease (revoked, or expired during an outage): a new one is needed. jetcd delivers it as
+     * its own {@link EtcdException} from some calls and as the raw gRPC status from others (a put on the lease):
+     * NOT_FOUND, "etcdserver: requested lease not found".
+     */
     public static boolean isLeaseNotFound(Throwable failure) {
         return Causes.of(failure).anyMatch(cause -> cause instanceof EtcdException e
-                && e.getErrorCode() == ErrorCode.NOT_FOUND);
+                ? e.getErrorCode() == ErrorCode.NOT_FOUND
+                : (cause instanceof StatusRuntimeException || cause instanceof StatusException)
+                        && Status.fromThrowable(cause).getCode() == Status.Code.NOT_FOUND);
     }
 
     public static String describe(Throwable thrown) {

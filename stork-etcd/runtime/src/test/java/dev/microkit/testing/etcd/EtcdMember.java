@@ -170,13 +170,26 @@ public final class EtcdMember {
      * or {@code Watch} (watch streams): lets a test count the requests an application makes, without a mock.
      */
     public long grpcCalls(String method) {
+        return metric("grpc_server_started_total", "grpc_method=\"" + method + "\"");
+    }
+
+    /**
+     * Watchers this member holds now ({@code etcd_debugging_mvcc_watcher_total}, a gauge despite its name): one per
+     * watched key or prefix, however many streams carry them.
+     */
+    public long watchers() {
+        return metric("etcd_debugging_mvcc_watcher_total", "");
+    }
+
+    /** The sum of a Prometheus metric's samples whose labels contain {@code label}. */
+    private long metric(String name, String label) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(metricsUrl() + "/metrics"))
                 .timeout(Duration.ofSeconds(5)).build();
         try {
             String metrics = HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
             return metrics.lines()
-                    .filter(line -> line.startsWith("grpc_server_started_total{")
-                            && line.contains("grpc_method=\"" + method + "\""))
+                    .filter(line -> (line.startsWith(name + "{") || line.startsWith(name + " "))
+                            && line.contains(label))
                     .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                     .sum();
         } catch (IOException e) {

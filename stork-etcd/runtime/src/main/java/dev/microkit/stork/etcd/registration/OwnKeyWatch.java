@@ -2,6 +2,7 @@ package dev.microkit.stork.etcd.registration;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
@@ -11,6 +12,7 @@ import dev.microkit.stork.etcd.WatcherSlot;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.PutResponse;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -53,11 +55,21 @@ final class OwnKeyWatch {
         this.leaseLost = leaseLost;
     }
 
-    /** Watches from {@code revision}: the one after the put, so that a delete right after it is seen too. */
+    /**
+     * Watches from {@code revision}: the one after the put, so that a delete right after it is seen too. jetcd may
+     * report one break twice (an error, then a completion when the broken watcher is closed): each watcher breaks
+     * once, so a break starts one new watcher, never two (two made the watchers double at every etcd restart).
+     */
     void start(long revision) {
+        AtomicBoolean broken = new AtomicBoolean();
+        Consumer<Throwable> breaks = failure -> {
+            if (broken.compareAndSet(false, true)) {
+                onBroken(failure);
+            }
+        };
         Watch.Watcher started = etcd.getWatchClient().watch(keyBytes, WatchOption.builder().withRevision(revision)
-                .build(), Watch.listener(this::onEvents, this::onBroken,
-                        () -> onBroken(new IllegalStateException("watch completed"))));
+                .build(), Watch.listener(response -> onEvents(response, breaks), breaks::accept,
+                        () -> breaks.accept(new IllegalStateException("watch completed"))));
         if (!watch.keep(started)) {
             Infrastructure.getDefaultWorkerPool().execute(started::close);
         }
@@ -68,49 +80,69 @@ final class OwnKeyWatch {
         watch.end(Infrastructure.getDefaultWorkerPool());
     }
 
-    private void onEvents(WatchResponse response) {
+    private void onEvents(WatchResponse response, Consumer<Throwable> breaks) {
         for (WatchEvent event : response.getEvents()) {
             if (event.getEventType() == WatchEvent.EventType.DELETE && !watch.ended()) {
-                putBack("was deleted");
+                putBack("was deleted", put -> {
+                }, breaks);
                 return;
             }
         }
     }
 
-    private void putBack(String what) {
+    /**
+     * Puts the key back on the lease; a lost lease is reported to the registrar, any other failure to
+     * {@code failed}.
+     */
+    private void putBack(String what, Consumer<PutResponse> done, Consumer<Throwable> failed) {
         etcd.getKVClient().put(keyBytes, valueBytes, PutOption.builder().withLeaseId(leaseId).build())
                 .whenComplete((put, failure) -> {
                     if (failure == null) {
                         LOG.warnf("Registration key %s %s while lease %x lives; put it back", key, what, leaseId);
+                        done.accept(put);
                     } else if (EtcdErrors.isLeaseNotFound(failure)) {
                         leaseLost.accept("lease not found when putting the deleted key back");
                     } else {
-                        onBroken(failure);
+                        failed.accept(failure);
                     }
                 });
     }
 
-    /** Reads the key after a pause, puts it back if it is missing, and watches from the revision read. */
+    /** Closes the broken watcher and watches again after a pause. */
     private void onBroken(Throwable failure) {
         if (!watch.closeCurrent(Infrastructure.getDefaultWorkerPool())) {
             return;
         }
+        retryLater(failure);
+    }
+
+    private void retryLater(Throwable failure) {
         LOG.debugf("Watch on own key %s broken, watching again in %s: %s", key, retry, failure);
-        Infrastructure.getDefaultWorkerPool().schedule(() -> {
-            if (watch.ended()) {
-                return;
+        Infrastructure.getDefaultWorkerPool().schedule(this::watchAgain, retry.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Reads the key, puts it back if it went missing while the watch was broken, and watches from after what it read
+     * or wrote; any failure on the way tries all of it again later: one chain of retries, one watcher at its end.
+     */
+    private void watchAgain() {
+        if (watch.ended()) {
+            return;
+        }
+        etcd.getKVClient().get(keyBytes).whenComplete((read, readFailure) -> {
+            if (readFailure != null) {
+                retryLater(readFailure);
+            } else if (read.getKvs().isEmpty()) {
+                putBack("went missing while the watch was broken",
+                        put -> watchFrom(put.getHeader().getRevision() + 1), this::retryLater);
+            } else {
+                watchFrom(read.getHeader().getRevision() + 1);
             }
-            etcd.getKVClient().get(keyBytes).whenComplete((read, readFailure) -> {
-                if (readFailure != null) {
-                    onBroken(readFailure);
-                    return;
-                }
-                if (read.getKvs().isEmpty()) {
-                    putBack("went missing while the watch was broken");
-                }
-                long next = read.getHeader().getRevision() + 1;
-                Infrastructure.getDefaultWorkerPool().execute(() -> start(next));
-            });
-        }, retry.toMillis(), TimeUnit.MILLISECONDS);
+        });
+    }
+
+    /** On a worker thread: this runs in a jetcd callback, where jetcd must not be called. */
+    private void watchFrom(long revision) {
+        Infrastructure.getDefaultWorkerPool().execute(() -> start(revision));
     }
 }

@@ -182,6 +182,23 @@ class EtcdServiceDiscoveryTest {
         awaitAddresses(Set.of("10.0.0.2:8082", "10.0.0.3:8082", "10.0.0.4:8082"));
     }
 
+    /** Each restart breaks the prefix watch: it is listed and watched again once, never twice. */
+    @Test
+    void keepsOneWatchThroughEtcdRestarts() throws Exception {
+        put("/services/notificator/10.0.0.1:8082", naming("10.0.0.1:8082"));
+        assertEquals(Set.of("10.0.0.1:8082"), addresses());
+        await().atMost(WAIT).until(() -> etcd.member(0).watchers() == 1);
+
+        for (int restart = 1; restart <= 5; restart++) {
+            etcd.member(0).restart();
+            int after = restart;
+            await("one watcher after restart " + after).atMost(WAIT).during(Duration.ofSeconds(3))
+                    .pollInterval(Duration.ofMillis(200)).until(() -> etcd.member(0).watchers() == 1);
+        }
+        put("/services/notificator/10.0.0.2:8082", naming("10.0.0.2:8082"));
+        awaitAddresses(Set.of("10.0.0.1:8082", "10.0.0.2:8082"));
+    }
+
     /**
      * The discovery talks to one member of three; while that member is down, the others change the list and compact
      * the history, so the discovery cannot resume its watch where it stopped: it must list again.

@@ -3,7 +3,9 @@ package dev.microkit.stork.etcd.registration;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -20,11 +23,15 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.microkit.stork.etcd.EtcdEndpointValue;
+import dev.microkit.stork.etcd.EtcdErrors;
 import dev.microkit.stork.etcd.LastEtcdFailure;
 import dev.microkit.stork.etcd.discovery.EtcdMetadataKey;
 import dev.microkit.testing.etcd.EtcdCluster;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.PutOption;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.stork.api.Metadata;
 
@@ -104,5 +111,42 @@ class EtcdServiceRegistrarTest {
         // counted when the registrar has the put's answer, which may come after the key is visible to others
         await().atMost(WAIT).untilAsserted(() -> assertEquals(1.0, meters.get("etcd.registration.reregistrations")
                 .tag("service", "notificator").counter().count()));
+    }
+
+    /**
+     * Each restart breaks the watch on the own key; it must be started again once, not once per way jetcd reports the
+     * break (an error, then a completion when the broken watcher is closed): two retry chains per break made the
+     * watchers multiply with every restart (1, 2, 8, 50, 256, 1634 after five).
+     */
+    @Test
+    void keepsOneWatchOnItsKeyThroughEtcdRestarts() {
+        register();
+        await().atMost(WAIT).until(() -> etcd.member(0).watchers() == 1);
+
+        for (int restart = 1; restart <= 5; restart++) {
+            etcd.member(0).restart();
+            int after = restart;
+            // the retry is 500 ms: 3 s is several retries' time for a second chain to show
+            await("one watcher after restart " + after).atMost(WAIT).during(Duration.ofSeconds(3))
+                    .pollInterval(Duration.ofMillis(200)).until(() -> etcd.member(0).watchers() == 1);
+        }
+        client.getKVClient().delete(ByteSequence.from(KEY, UTF_8)).join();
+        await("put back after the restarts").atMost(WAIT).until(() -> etcd.get(KEY).isPresent());
+    }
+
+    /** However jetcd delivers it: a put on a revoked lease (a raw gRPC status), a keep-alive of it (its own error). */
+    @Test
+    void seesLeaseNotFoundInEveryFormJetcdDeliversIt() throws Exception {
+        long lease = client.getLeaseClient().grant(10).get(5, TimeUnit.SECONDS).getID();
+        client.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+
+        ExecutionException put = assertThrows(ExecutionException.class, () -> client.getKVClient().put(
+                ByteSequence.from(KEY, UTF_8), ByteSequence.from("x", UTF_8), PutOption.builder().withLeaseId(lease)
+                        .build()).get(5, TimeUnit.SECONDS));
+        assertTrue(EtcdErrors.isLeaseNotFound(put), put.getCause().toString());
+        ExecutionException keepAlive = assertThrows(ExecutionException.class,
+                () -> client.getLeaseClient().keepAliveOnce(lease).get(5, TimeUnit.SECONDS));
+        assertTrue(EtcdErrors.isLeaseNotFound(keepAlive), keepAlive.getCause().toString());
+        assertFalse(EtcdErrors.isLeaseNotFound(new StatusRuntimeException(Status.UNAVAILABLE)));
     }
 }
