@@ -48,6 +48,7 @@ public final class EtcdCluster implements AutoCloseable {
 
     private final Path workDir;
     private final List<EtcdMember> members = new ArrayList<>();
+    private final List<Partition> partitions = new ArrayList<>();
     private final TestCertificates tls;
     private final String rootPassword = "root-" + UUID.randomUUID();
     private final String appPassword = "app-" + UUID.randomUUID();
@@ -93,6 +94,36 @@ public final class EtcdCluster implements AutoCloseable {
             throw e;
         }
         return cluster;
+    }
+
+    /**
+     * A started cluster of {@code size} members, each running under a user id of its own, so that one can be cut off
+     * from its peers ({@link #isolate}). Needs root (iptables, and to run etcd as other users).
+     */
+    public static EtcdCluster startPartitionable(int size) {
+        EtcdCluster cluster = create(size);
+        try {
+            cluster.workDir.toFile().setWritable(true, false);
+            cluster.workDir.toFile().setExecutable(true, false);
+            for (int i = 0; i < size; i++) {
+                cluster.members.get(i).runAs(Partition.FIRST_UID + i);
+            }
+            cluster.startAll();
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    /**
+     * Cuts {@code member} off from its peers (not from its clients) until the partition is closed, or the cluster:
+     * it loses its leader, while the others elect one and go on.
+     */
+    public Partition isolate(EtcdMember member) {
+        Partition partition = Partition.isolate(member, members.stream().filter(other -> other != member).toList());
+        partitions.add(partition);
+        return partition;
     }
 
     /**
@@ -287,6 +318,7 @@ public final class EtcdCluster implements AutoCloseable {
                 client.close();
             }
         }
+        partitions.forEach(Partition::close);
         members.forEach(EtcdMember::kill);
         try (Stream<Path> files = Files.walk(workDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());

@@ -33,6 +33,7 @@ public final class EtcdMember {
     private final Path dataDir;
     private final Path log;
     private String initialCluster;
+    private Integer uid;
     private boolean bootstrapped;
     private Process process;
 
@@ -67,6 +68,19 @@ public final class EtcdMember {
         this.initialCluster = initialCluster;
     }
 
+    /** Runs the process under this user id of its own, so that its traffic can be told apart (see {@link Partition}). */
+    void runAs(int uid) {
+        this.uid = uid;
+    }
+
+    Integer uid() {
+        return uid;
+    }
+
+    int peerPort() {
+        return peerPort;
+    }
+
     public synchronized boolean isRunning() {
         return process != null && process.isAlive();
     }
@@ -76,7 +90,11 @@ public final class EtcdMember {
         if (isRunning()) {
             return;
         }
-        List<String> command = new ArrayList<>(List.of("etcd",
+        List<String> command = new ArrayList<>();
+        if (uid != null) {
+            command.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+        }
+        command.addAll(List.of("etcd",
                 "--name", name,
                 "--data-dir", dataDir.toString(),
                 "--listen-client-urls", clientUrl(),

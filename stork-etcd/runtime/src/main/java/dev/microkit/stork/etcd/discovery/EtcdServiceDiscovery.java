@@ -49,6 +49,8 @@ import io.smallrye.stork.impl.DefaultServiceInstance;
  * <li>Every later lookup is answered from memory: no etcd request per call.</li>
  * <li>Watch broken (etcd restarted, network, compaction): the last-known list keeps being served while it lists the
  * prefix again and watches from the new revision, with capped backoff, until it succeeds.</li>
+ * <li>The watch requires a leader: on a member cut off from its peers (a partition) it ends instead of going silent
+ * (etcd#13822, jetcd#1055), and the list is read and watched again, on a member that has one.</li>
  * <li>Instance ids stay the same for as long as an address stays listed.</li>
  * <li>A value that is not an address is skipped, with one warning naming its key.</li>
  * </ul>
@@ -168,7 +170,8 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
                         brokenReported = false;
                     }
                     Watch.Watcher started = etcd.getWatchClient().watch(prefixBytes,
-                            WatchOption.builder().isPrefix(true).withRevision(revision).build(),
+                            WatchOption.builder().isPrefix(true).withRevision(revision).withRequireLeader(true)
+                                    .build(),
                             Watch.listener(response -> onEvents(watchGeneration, response),
                                     failure -> onBroken(watchGeneration, failure),
                                     () -> onBroken(watchGeneration, new IllegalStateException("watch completed"))));

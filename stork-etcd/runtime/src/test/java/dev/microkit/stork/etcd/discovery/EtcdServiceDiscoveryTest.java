@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -22,6 +23,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.microkit.stork.etcd.LastEtcdFailure;
 
 import dev.microkit.testing.etcd.EtcdCluster;
+import dev.microkit.testing.etcd.EtcdMember;
+import dev.microkit.testing.etcd.Partition;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -180,6 +183,42 @@ class EtcdServiceDiscoveryTest {
         awaitAddresses(Set.of("10.0.0.2:8082", "10.0.0.3:8082"));
         put("/services/notificator/10.0.0.4:8082", naming("10.0.0.4:8082"));
         awaitAddresses(Set.of("10.0.0.2:8082", "10.0.0.3:8082", "10.0.0.4:8082"));
+    }
+
+    /**
+     * The member that holds the discovery's watch is cut off from its peers: without a leader it would serve the
+     * watch on and never send another event (etcd#13822). The watch requires a leader, so it ends and is made again
+     * on a member with one: an instance registered through the majority is listed within seconds.
+     */
+    @Test
+    void anInstanceRegisteredThroughTheMajorityIsSeenWhileTheWatchedMemberIsPartitioned() throws Exception {
+        etcd.close();
+        discoveryClient.close();
+        etcd = EtcdCluster.startPartitionable(3);
+        discoveryClient = Client.builder().endpoints(etcd.endpoints().split(",")).build();
+        discovery = new EtcdServiceDiscovery("notificator", "/services/", discoveryClient, new LastEtcdFailure(),
+                new ObjectMapper(), Duration.ofSeconds(2), new SimpleMeterRegistry());
+        put("/services/notificator/10.0.0.1:8082", naming("10.0.0.1:8082"));
+        assertEquals(Set.of("10.0.0.1:8082"), addresses());
+        EtcdMember watched = await().atMost(WAIT).until(() -> etcd.members().stream()
+                .filter(member -> member.watchers() > 0).findFirst(), Optional::isPresent).orElseThrow();
+        List<EtcdMember> majority = etcd.members().stream().filter(member -> member != watched).toList();
+
+        long isolated = System.nanoTime();
+        try (Partition partition = etcd.isolate(watched);
+                Client healthy = Client.builder().endpoints(majority.stream().map(EtcdMember::clientUrl)
+                        .toArray(String[]::new)).build()) {
+            // the majority elects a leader among itself (if the isolated member led) and takes the write
+            await().atMost(WAIT).ignoreExceptions().until(() -> healthy.getKVClient().put(
+                    bytes("/services/notificator/10.0.0.2:8082"), bytes(naming("10.0.0.2:8082")))
+                    .get(2, TimeUnit.SECONDS) != null);
+            long start = System.nanoTime();
+            await("the instance registered through the majority").atMost(Duration.ofSeconds(15))
+                    .until(this::addresses, Predicate.isEqual(Set.of("10.0.0.1:8082", "10.0.0.2:8082")));
+            System.out.printf("[partition] the watched member isolated: the new instance listed %d ms after it was "
+                    + "written, %d ms after the isolation%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - isolated));
+        }
     }
 
     /** Each restart breaks the prefix watch: it is listed and watched again once, never twice. */
