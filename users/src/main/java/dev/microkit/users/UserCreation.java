@@ -63,19 +63,32 @@ public class UserCreation {
     }
 
     /**
-     * @param trace the trace of the request that asks, carried into the welcome email's call: later steps may run on
-     *              other threads
+     * @param idempotencyKey the request's {@code Idempotency-Key}, or null
+     * @param trace          the trace of the request that asks, carried into the welcome email's call: later steps
+     *                       may run on other threads
      * @return the user; a failure (conflict, store unavailable) when nothing was created
      */
-    public Uni<Created> create(String email, Context trace) {
+    public Uni<Created> create(String email, String idempotencyKey, Context trace) {
         String id = UUID.randomUUID().toString();
-        return welcome.sendingAtOnce(id, store.create(id, email, heldFor))
-                .chain(user -> welcome.sendNow(user, trace)
-                        .map(notificationId -> new Created(user.id(), user.email(), notificationId, null))
-                        .onFailure().recoverWithItem(() -> new Created(user.id(), user.email(), null,
-                                User.Notification.PENDING))
-                        .invoke(created -> (created.notificationId() != null ? welcomedAtOnce : welcomePending)
-                                .increment()));
+        return welcome.sendingAtOnce(id, store.create(id, email, heldFor, idempotencyKey))
+                .chain(stored -> stored.repeated() ? Uni.createFrom().item(earlier(stored.user()))
+                        : welcomed(stored.user(), trace));
+    }
+
+    /** A user an earlier request with the same idempotency key created: its welcome email is that request's. */
+    private static Created earlier(User user) {
+        User.Notification notification = user.notification();
+        boolean sent = notification != null && User.Notification.SENT.equals(notification.state());
+        return new Created(user.id(), user.email(), sent ? notification.id() : null,
+                sent ? null : User.Notification.PENDING);
+    }
+
+    private Uni<Created> welcomed(User user, Context trace) {
+        return welcome.sendNow(user, trace)
+                .map(notificationId -> new Created(user.id(), user.email(), notificationId, null))
+                .onFailure().recoverWithItem(() -> new Created(user.id(), user.email(), null,
+                        User.Notification.PENDING))
+                .invoke(created -> (created.notificationId() != null ? welcomedAtOnce : welcomePending).increment());
     }
 
     /** {@code users_created_total{welcome="sent|pending"}}: users created, welcome email sent at once or later. */

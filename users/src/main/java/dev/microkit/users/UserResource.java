@@ -7,6 +7,7 @@ import java.util.regex.Pattern;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -15,6 +16,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
@@ -47,13 +49,22 @@ public class UserResource {
     @Consumes(MediaType.WILDCARD) // JSON, whatever the Content-Type: curl -d sends application/x-www-form-urlencoded
     @Operation(summary = "Create a user and send them a welcome email")
     @RequestBody(description = "{\"email\": \"ann@example.com\"}, with any Content-Type")
-    @APIResponse(responseCode = "201", description = "created and welcomed; Location names the user")
-    @APIResponse(responseCode = "400", description = "the body is not a JSON object with a valid email")
+    @APIResponse(responseCode = "201", description = "created and welcomed; Location names the user. With an "
+            + "Idempotency-Key used before with the same body: the user that request created, nothing done again")
+    @APIResponse(responseCode = "400", description = "the body is not a JSON object with a valid email, or the "
+            + "Idempotency-Key is malformed")
     @APIResponse(responseCode = "409", description = "a user with this email exists")
-    @APIResponse(responseCode = "503", description = "etcd unavailable; nothing was stored")
-    public Uni<Response> create(String body) {
+    @APIResponse(responseCode = "422", description = "the Idempotency-Key was used before with another body")
+    @APIResponse(responseCode = "503", description = "etcd unavailable, or too many creates waiting for it (with "
+            + "Retry-After): nothing was stored")
+    @APIResponse(responseCode = "504", description = "etcd did not answer in time after the user was sent to it: it "
+            + "may or may not be stored; ask again with the same Idempotency-Key to learn which")
+    public Uni<Response> create(String body,
+            @Parameter(description = "optional; any 1 to 255 printable ASCII characters, a UUID say (IETF "
+                    + "draft-ietf-httpapi-idempotency-key-header): a retry with the same key and body answers the "
+                    + "same user") @HeaderParam("Idempotency-Key") String idempotencyKey) {
         CreateUserRequest request = requests.parse(body);
-        return creation.create(request.email(), Context.current())
+        return creation.create(request.email(), IdempotencyKeys.parse(idempotencyKey), Context.current())
                 .map(created -> Response.created(URI.create("/users/" + created.id())).entity(created).build());
     }
 

@@ -1,6 +1,7 @@
 package dev.microkit.users;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,7 +19,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-/** etcd stalls (SIGSTOP): requests end with 503 by etcd.request-timeout, and their etcd calls end with them. */
+/**
+ * etcd stalls (SIGSTOP): requests end by etcd.request-timeout (504: sent, outcome unknown), and their etcd calls end
+ * with them.
+ */
 @QuarkusTest
 @WithTestResource(EtcdTestResource.class)
 class EtcdStallTest {
@@ -42,8 +46,9 @@ class EtcdStallTest {
         given().body(body()).post("/create").then().statusCode(201); // the outbox lease exists: creates need 1 call
         etcd.member(0).pause();
         try {
-            for (int i = 0; i < 4; i++) {
-                given().body(body()).post("/create").then().statusCode(503);
+            for (int i = 0; i < 4; i++) { // each sent to etcd, which may apply it when it resumes: not a 503
+                given().body(body()).post("/create").then().statusCode(504)
+                        .body("error", containsString("it may or may not have been stored"));
             }
             // at most the dispatcher's one poll may be waiting now; before, every timed-out call stayed open
             await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100))

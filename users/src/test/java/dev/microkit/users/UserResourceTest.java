@@ -2,8 +2,10 @@ package dev.microkit.users;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.startsWith;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -224,7 +226,38 @@ class UserResourceTest {
     @Test
     void publishesOpenApi() {
         given().get("/q/openapi?format=json").then().statusCode(200)
-                .body("paths.'/create'.post.responses.'201'.description",
-                        equalTo("created and welcomed; Location names the user"));
+                .body("paths.'/create'.post.responses.'201'.description", startsWith(
+                        "created and welcomed; Location names the user. With an Idempotency-Key used before"))
+                .body("paths.'/create'.post.responses.'422'.description",
+                        equalTo("the Idempotency-Key was used before with another body"))
+                .body("paths.'/create'.post.parameters.find { it.name == 'Idempotency-Key' }.in", equalTo("header"));
+    }
+
+    /** IETF draft-ietf-httpapi-idempotency-key-header: a retry is answered the same user; a reused key, 422. */
+    @Test
+    void aRetryWithTheSameIdempotencyKeyIsAnsweredTheSameUser() {
+        String email = uniqueEmail();
+        String key = UUID.randomUUID().toString();
+        Response first = given().header("Idempotency-Key", key).body(body(email)).post("/create");
+        first.then().statusCode(201).body("notificationId", matchesPattern(UUID_PATTERN));
+        String id = first.path("id");
+
+        // bare or as a Structured Field string, the same key
+        Response again = given().header("Idempotency-Key", "\"" + key + "\"").body(body(email)).post("/create");
+        again.then().statusCode(201).header("Location", endsWith("/users/" + id)).body("id", equalTo(id))
+                .body("email", equalTo(email));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().header("Idempotency-Key", key)
+                .body(body(email)).post("/create").then().statusCode(201)
+                .body("notificationId", equalTo(first.path("notificationId"))));
+        assertEquals(1, notificator.log().lines().filter(line -> line.contains(" to " + email)).count(),
+                "one welcome email:\n" + notificator.logTail());
+
+        given().header("Idempotency-Key", key).body(body(uniqueEmail())).post("/create").then().statusCode(422)
+                .body("error", equalTo("this Idempotency-Key was used before with another body: use a new key for a "
+                        + "new request"));
+        given().header("Idempotency-Key", "a key with spaces").body(body(uniqueEmail())).post("/create").then()
+                .statusCode(400).body("error", containsString("Idempotency-Key"));
+        given().header("Idempotency-Key", "k".repeat(256)).body(body(uniqueEmail())).post("/create").then()
+                .statusCode(400);
     }
 }

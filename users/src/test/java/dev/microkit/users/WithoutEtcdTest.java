@@ -30,6 +30,7 @@ class WithoutEtcdTest {
 
         long start = System.nanoTime();
         given().body("{\"email\": \"ann@example.com\"}").post("/create").then().statusCode(503)
+                .header("Retry-After", "1")
                 .body("error", matchesPattern("cannot store the user: etcd (did not answer within 2000 ms"
                         + "|is unavailable \\((UNAVAILABLE|DEADLINE_EXCEEDED)\\))"));
         Duration answeredIn = Duration.ofNanos(System.nanoTime() - start);

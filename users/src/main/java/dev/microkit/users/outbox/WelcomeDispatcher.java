@@ -103,13 +103,14 @@ public class WelcomeDispatcher {
      * Marks the welcome email of {@code userId}, being created by {@code creation}, as this replica's to
      * {@link #sendNow send at once}: from before the transaction, so that this replica's own dispatcher leaves it alone
      * even past its due time, until the creation fails or is cancelled (the client went away: the transaction may
-     * commit all the same, and then a dispatcher sends the email once it is due), or until {@link #sendNow} ends.
+     * commit all the same, and then a dispatcher sends the email once it is due), or answers a user created earlier
+     * (nothing to send), or until {@link #sendNow} ends.
      */
-    public <T> Uni<T> sendingAtOnce(String userId, Uni<T> creation) {
+    public Uni<UserStore.Stored> sendingAtOnce(String userId, Uni<UserStore.Stored> creation) {
         return Uni.createFrom().deferred(() -> {
             inFlight.add(userId);
-            return creation.onTermination().invoke((item, failure, cancelled) -> {
-                if (failure != null || cancelled) {
+            return creation.onTermination().invoke((stored, failure, cancelled) -> {
+                if (failure != null || cancelled || stored.repeated()) {
                     inFlight.remove(userId);
                 }
             });

@@ -1,5 +1,6 @@
 package dev.microkit.users.store;
 
+import java.net.ConnectException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -8,9 +9,13 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
-import dev.microkit.stork.etcd.EtcdCall;
+import org.jboss.logging.Logger;
+
+import dev.microkit.stork.etcd.Causes;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
@@ -20,84 +25,161 @@ import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
+import io.grpc.Status;
 
 /**
  * Creates users in as few etcd transactions as the load allows (etcd spends most of a small transaction on the
- * request itself: its gRPC call, its raft entry, its apply). At most {@code store.create-transactions} are written at
- * a time; users that come meanwhile queue, and the next transaction takes every queued one, up to
- * {@code store.create-batch}. No timer: a request that finds the way free is written at once, alone.
+ * request itself: its gRPC call, its raft entry, its apply). At most {@code store.create-transactions} are in flight
+ * at a time; users that come meanwhile queue (at most {@code store.create-queue}), and the next transaction takes every
+ * queued one, up to {@code store.create-batch}. No timer: a request that finds the way free is written at once, alone.
  * <p>
- * A transaction checks that every email in it is free and then writes every user, or, when one is taken, reads each
- * email key instead: users whose email holds another id are told so, users whose email holds their own id were
- * written by an earlier attempt whose answer was lost (jetcd resends), and the others go again in the next
- * transaction. Two users with the same email never share one (etcd refuses a transaction that writes a key twice):
- * the later waits for the next, where it finds the email taken.
+ * A transaction holds one nested transaction per user: it checks that the user's unique keys (its email's, its
+ * idempotency key's) are free and writes the user, or else reads those keys. So a taken address costs only its own
+ * user: the others in the same transaction are written all the same. Two users with a unique key in common never share
+ * one (etcd refuses a transaction that writes a key twice): the later waits for the next, where it finds the key taken.
+ * <p>
+ * Every answer is true. A user still queued when its deadline passes was never sent: it fails with a
+ * {@link TimeoutException}, nothing stored. A user whose transaction is in flight at its deadline, or failed in a way
+ * that does not say whether etcd applied it, fails with {@link CreateOutcomeUnknownException}; its transaction is
+ * still awaited (its slot stays taken until the gRPC call ends, by the deadline every etcd call has) and what became
+ * of it is logged. A transaction that failed before reaching etcd, or without being applied, is written again for the
+ * users whose deadline has not passed: it is idempotent, since a user whose email key already holds its own id (or
+ * whose idempotency key holds its request) was written by an earlier attempt.
  */
 final class CreateBatches {
 
-    enum Outcome {
-        CREATED, EMAIL_TAKEN
-    }
+    private static final Logger LOG = Logger.getLogger(CreateBatches.class);
+    private static final long RETRY_PAUSE_MILLIS = 100;
+    /**
+     * A user with less time left is not sent: etcd's answer would most likely come after its deadline, which would
+     * then have to say "unknown" where, never sent, it can say "nothing stored".
+     */
+    private static final long MIN_TIME_LEFT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    /** One user to create: its email key and id (what the key holds once it is created) and its writes. */
-    private record Creation(ByteSequence emailKey, ByteSequence id, List<Op> writes, long deadline,
-            CompletableFuture<Outcome> outcome) {
+    /**
+     * One user to create: the keys that must be free, its writes, what it is when written, and what it is when a key
+     * is taken, from the keys' values in the same order (null: free).
+     */
+    private static final class Creation<T> {
+        final List<ByteSequence> uniqueKeys;
+        final List<Op> writes;
+        final T written;
+        final Function<List<ByteSequence>, T> refused;
+        final long deadline;
+        final CompletableFuture<T> outcome = new CompletableFuture<>();
+        /** Guarded by the batches: in a transaction in flight now. */
+        boolean inFlight;
+        /** Guarded by the batches: in a transaction etcd may have applied, whose answer was lost. */
+        boolean maybeStored;
+
+        Creation(List<ByteSequence> uniqueKeys, List<Op> writes, T written, Function<List<ByteSequence>, T> refused,
+                long deadline) {
+            this.uniqueKeys = uniqueKeys;
+            this.writes = writes;
+            this.written = written;
+            this.refused = refused;
+            this.deadline = deadline;
+        }
+
+        /** A nested transaction: the user's writes if its keys are free, else a read of each. */
+        Op op() {
+            Cmp[] free = uniqueKeys.stream().map(key -> new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
+                    .toArray(Cmp[]::new);
+            Op[] reads = uniqueKeys.stream().map(key -> Op.get(key, GetOption.DEFAULT)).toArray(Op[]::new);
+            return Op.txn(free, writes.toArray(Op[]::new), reads);
+        }
+
+        void settle(TxnResponse response) {
+            if (response.isSucceeded()) {
+                outcome.complete(written);
+                return;
+            }
+            List<ByteSequence> values = new ArrayList<>();
+            for (GetResponse read : response.getGetResponses()) {
+                List<KeyValue> kvs = read.getKvs();
+                values.add(kvs.isEmpty() ? null : kvs.get(0).getValue());
+            }
+            try {
+                outcome.complete(refused.apply(values));
+            } catch (RuntimeException e) { // an unreadable value: this user's failure, not the batch's
+                outcome.completeExceptionally(e);
+            }
+        }
     }
 
     private final KV kv;
     private final int maxBatch;
     private final int maxTransactions;
+    private final int maxQueued;
     private final Duration timeout;
-    private final ArrayDeque<Creation> queue = new ArrayDeque<>(); // guarded by this
-    private int transactions; // being written; guarded by this
+    private final ArrayDeque<Creation<?>> queue = new ArrayDeque<>(); // guarded by this
+    private int transactions; // in flight, or pausing before the next attempt; guarded by this
 
     CreateBatches(KV kv, StoreConfig config, Duration timeout) {
         this.kv = kv;
         this.maxBatch = config.createBatch();
         this.maxTransactions = config.createTransactions();
+        this.maxQueued = config.createQueue();
         this.timeout = timeout;
     }
 
     /**
-     * @param emailKey the key that takes the email
-     * @param id       what {@code emailKey} holds once the user is created
-     * @param writes   every write of the user, {@code emailKey}'s included
-     * @return the outcome, or a failure (etcd unreachable, or no answer within the request timeout)
+     * @param uniqueKeys keys that must be free, the email's first
+     * @param writes     every write of the user, the unique keys' included
+     * @param written    the outcome once the user is written
+     * @param refused    the outcome when a unique key is taken, from the keys' values (null: free)
+     * @return the outcome; or a failure: {@link CreateQueueFullException} or a {@link TimeoutException} (nothing was
+     *         stored), {@link CreateOutcomeUnknownException}, or what etcd answered
      */
-    CompletableFuture<Outcome> create(ByteSequence emailKey, ByteSequence id, List<Op> writes) {
-        Creation creation = new Creation(emailKey, id, writes, System.nanoTime() + timeout.toNanos(),
-                new CompletableFuture<>());
+    <T> CompletableFuture<T> create(List<ByteSequence> uniqueKeys, List<Op> writes, T written,
+            Function<List<ByteSequence>, T> refused) {
+        Creation<T> creation = new Creation<>(uniqueKeys, writes, written, refused,
+                System.nanoTime() + timeout.toNanos());
         boolean write;
         synchronized (this) {
+            if (queue.size() >= maxQueued) {
+                return CompletableFuture.failedFuture(new CreateQueueFullException(maxQueued));
+            }
             queue.add(creation);
             write = transactions < maxTransactions;
             if (write) {
                 transactions++;
             }
         }
+        CompletableFuture<T> answer = creation.outcome.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .exceptionallyCompose(failure -> CompletableFuture.failedFuture(
+                        failure instanceof TimeoutException ? late(creation) : failure));
         if (write) {
             writeNext(List.of());
         }
-        return creation.outcome();
+        return answer;
+    }
+
+    /** Its deadline passed: what the caller is told, depending on whether etcd may have stored the user. */
+    private synchronized Throwable late(Creation<?> creation) {
+        queue.remove(creation);
+        return creation.inFlight || creation.maybeStored ? new CreateOutcomeUnknownException(timeout)
+                : new TimeoutException();
     }
 
     /** Writes the next batch, {@code again} first, on the transaction slot of its caller; frees it if none waits. */
-    private void writeNext(List<Creation> again) {
-        List<Creation> batch = new ArrayList<>();
-        List<Creation> late = new ArrayList<>();
+    private void writeNext(List<Creation<?>> again) {
+        List<Creation<?>> batch = new ArrayList<>();
         synchronized (this) {
             for (int i = again.size() - 1; i >= 0; i--) {
                 queue.addFirst(again.get(i));
             }
-            Set<ByteSequence> emails = new HashSet<>();
+            Set<ByteSequence> keys = new HashSet<>();
             long now = System.nanoTime();
-            for (Iterator<Creation> waiting = queue.iterator(); waiting.hasNext() && batch.size() < maxBatch;) {
-                Creation creation = waiting.next();
-                if (creation.deadline() - now <= 0) {
+            for (Iterator<Creation<?>> waiting = queue.iterator(); waiting.hasNext() && batch.size() < maxBatch;) {
+                Creation<?> creation = waiting.next();
+                if (creation.outcome.isDone()) { // its deadline passed: answered already
                     waiting.remove();
-                    late.add(creation);
-                } else if (emails.add(creation.emailKey())) {
+                } else if (creation.deadline - now >= MIN_TIME_LEFT_NANOS
+                        && creation.uniqueKeys.stream().noneMatch(keys::contains)) {
+                    keys.addAll(creation.uniqueKeys);
                     waiting.remove();
+                    creation.inFlight = true;
                     batch.add(creation);
                 }
             }
@@ -105,46 +187,105 @@ final class CreateBatches {
                 transactions--;
             }
         }
-        // never written: the caller's 503 is true, nothing was stored
-        late.forEach(creation -> creation.outcome().completeExceptionally(new TimeoutException()));
         if (!batch.isEmpty()) {
             write(batch);
         }
     }
 
-    private void write(List<Creation> batch) {
-        long deadline = batch.stream().mapToLong(Creation::deadline).min().orElseThrow();
-        Cmp[] free = batch.stream().map(creation -> new Cmp(creation.emailKey(), Cmp.Op.EQUAL, CmpTarget.version(0)))
-                .toArray(Cmp[]::new);
-        Op[] writes = batch.stream().flatMap(creation -> creation.writes().stream()).toArray(Op[]::new);
-        Op[] reads = batch.stream().map(creation -> Op.get(creation.emailKey(), GetOption.DEFAULT)).toArray(Op[]::new);
-        EtcdCall.within(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000)),
-                () -> kv.txn().If(free).Then(writes).Else(reads).commit())
-                .map(response -> settle(batch, response))
-                .subscribe().with(this::writeNext, failure -> { // settled users stay as they are
-                    batch.forEach(creation -> creation.outcome().completeExceptionally(failure));
+    /**
+     * Not through {@code EtcdCall}: its deadline only stops waiting, while the slot must stay taken until the gRPC
+     * call ends, which the deadline every etcd call has ({@code EtcdCallDeadline}) ensures.
+     */
+    private void write(List<Creation<?>> batch) {
+        Op[] users = batch.stream().map(Creation::op).toArray(Op[]::new);
+        CompletableFuture<TxnResponse> commit;
+        try {
+            commit = kv.txn().Then(users).commit();
+        } catch (RuntimeException e) {
+            commit = CompletableFuture.failedFuture(e);
+        }
+        commit.whenComplete((response, failure) -> {
+            if (failure == null) {
+                settle(batch, response);
+                writeNext(List.of());
+            } else {
+                List<Creation<?>> again = failed(batch, failure);
+                if (again.isEmpty()) {
                     writeNext(List.of());
-                });
+                } else { // etcd refused or is unreachable: try again soon, still holding the slot
+                    CompletableFuture.delayedExecutor(RETRY_PAUSE_MILLIS, TimeUnit.MILLISECONDS)
+                            .execute(() -> writeNext(again));
+                }
+            }
+        });
     }
 
-    /** @return the users to write again: their email was free, another one's was not */
-    private static List<Creation> settle(List<Creation> batch, TxnResponse response) {
-        if (response.isSucceeded()) {
-            batch.forEach(creation -> creation.outcome().complete(Outcome.CREATED));
-            return List.of();
+    private void settle(List<Creation<?>> batch, TxnResponse response) {
+        List<TxnResponse> users = response.getTxnResponses(); // one per user, in order
+        int late = 0;
+        synchronized (this) {
+            batch.forEach(creation -> creation.inFlight = false);
         }
-        List<Creation> again = new ArrayList<>();
-        List<GetResponse> emails = response.getGetResponses(); // one per user, in order
         for (int i = 0; i < batch.size(); i++) {
-            Creation creation = batch.get(i);
-            List<KeyValue> holder = emails.get(i).getKvs();
-            if (holder.isEmpty()) {
-                again.add(creation);
-            } else {
-                creation.outcome().complete(creation.id().equals(holder.get(0).getValue()) ? Outcome.CREATED
-                        : Outcome.EMAIL_TAKEN);
+            Creation<?> creation = batch.get(i);
+            if (creation.outcome.isDone()) {
+                late++;
+            }
+            creation.settle(users.get(i));
+        }
+        if (late > 0) {
+            LOG.infof("A create transaction answered after %d of its %d users were told its outcome is unknown; "
+                    + "it was applied (revision %d)", late, batch.size(), response.getHeader().getRevision());
+        }
+    }
+
+    /**
+     * @return the users to write again: their deadline has not passed, and the failure allows another attempt (it is
+     *         idempotent); the others are told the failure, or that the outcome is unknown
+     */
+    private List<Creation<?>> failed(List<Creation<?>> batch, Throwable failure) {
+        Status.Code code = Status.fromThrowable(failure).getCode();
+        boolean retry = code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
+        boolean maybeApplied = mayHaveBeenApplied(code, failure);
+        List<Creation<?>> again = new ArrayList<>();
+        List<Creation<?>> unknown = new ArrayList<>();
+        List<Creation<?>> notStored = new ArrayList<>();
+        int late = 0;
+        long now = System.nanoTime();
+        synchronized (this) {
+            for (Creation<?> creation : batch) {
+                creation.inFlight = false;
+                creation.maybeStored |= maybeApplied;
+                if (creation.outcome.isDone()) {
+                    late++;
+                } else if (retry && creation.deadline - now
+                        >= TimeUnit.MILLISECONDS.toNanos(RETRY_PAUSE_MILLIS) + MIN_TIME_LEFT_NANOS) {
+                    again.add(creation);
+                } else {
+                    (creation.maybeStored ? unknown : notStored).add(creation);
+                }
             }
         }
+        if (late > 0) {
+            LOG.infof("A create transaction failed after %d of its %d users were told its outcome is unknown: %s",
+                    late, batch.size(), code);
+        }
+        unknown.forEach(creation -> creation.outcome.completeExceptionally(new CreateOutcomeUnknownException(timeout)));
+        notStored.forEach(creation -> creation.outcome.completeExceptionally(failure));
         return again;
+    }
+
+    /**
+     * Whether etcd may have applied a transaction whose call failed so: yes when it ended without etcd's verdict (the
+     * deadline, a connection lost after sending, etcd's own "request timed out" or "leader changed", which it may
+     * still apply); no when etcd refused it (permission, size, quota: errors it answers before applying) or when no
+     * connection could be made to send it.
+     */
+    private static boolean mayHaveBeenApplied(Status.Code code, Throwable failure) {
+        return switch (code) {
+            case DEADLINE_EXCEEDED, CANCELLED, UNKNOWN, INTERNAL, ABORTED -> true;
+            case UNAVAILABLE -> Causes.of(failure).noneMatch(ConnectException.class::isInstance);
+            default -> false;
+        };
     }
 }

@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -48,7 +49,9 @@ import io.smallrye.mutiny.Uni;
  * <li>{@code /users/by-email/<email, lower case>}: its id, so an email is taken once;</li>
  * <li>{@code /users/outbox/<id>}: the welcome email while it is not sent (an outbox entry);</li>
  * <li>{@code /users/outbox-claims/<id>}: which replica's dispatcher is sending it now, bound to that replica's
- * lease.</li>
+ * lease;</li>
+ * <li>{@code /users/by-idempotency-key/<key>}: the user a request with that {@code Idempotency-Key} created, and its
+ * email, kept as long as the user.</li>
  * </ul>
  * A user and its outbox entry are written in one transaction that first checks the email is free, so two users
  * replicas never create the same email twice, and no user exists without its welcome email; users created at the same
@@ -64,6 +67,7 @@ public class UserStore {
     static final String BY_EMAIL = "/users/by-email/";
     static final String OUTBOX = "/users/outbox/";
     static final String CLAIMS = "/users/outbox-claims/";
+    static final String BY_IDEMPOTENCY_KEY = "/users/by-idempotency-key/";
     /** The end of the outbox's key range: {@link #OUTBOX} with its last byte incremented. */
     private static final String OUTBOX_END = "/users/outbox0";
 
@@ -89,24 +93,63 @@ public class UserStore {
      * sends it at once, and no dispatcher takes it meanwhile (no claim key: its put and its delete would be two etcd
      * writes more per user). Should the caller not record it as sent by then, any replica's dispatcher sends it.
      *
-     * @throws DuplicateEmailException (as the Uni's failure) when the email is taken
+     * @param idempotencyKey the request's {@code Idempotency-Key}, or null: with one, the key is stored with the user,
+     *                       and a request that comes again with it is answered the user it created
+     * @return the user created, or the one an earlier request with the same idempotency key created; failures:
+     *         {@link DuplicateEmailException} when the email is taken, {@link IdempotencyKeyReusedException} when the
+     *         key was used with another email, {@link StoreUnavailableException} when nothing was stored, or
+     *         {@link CreateOutcomeUnknownException}, {@link CreateQueueFullException}
      */
-    public Uni<User> create(String id, String email, Duration heldFor) {
+    public Uni<Stored> create(String id, String email, Duration heldFor, String idempotencyKey) {
         User user = new User(id, email, Instant.now(), User.Notification.pending());
         ByteSequence emailKey = bytes(BY_EMAIL + email.toLowerCase(Locale.ROOT));
         ByteSequence idBytes = bytes(user.id());
-        List<Op> writes = List.of(Op.put(emailKey, idBytes, PutOption.DEFAULT),
+        List<Op> writes = new ArrayList<>(List.of(Op.put(emailKey, idBytes, PutOption.DEFAULT),
                 Op.put(bytes(BY_ID + user.id()), toJson(user), PutOption.DEFAULT),
                 Op.put(bytes(OUTBOX + user.id()), toJson(new PendingWelcome(user.id(), email, 0,
-                        user.createdAt().plus(heldFor))), PutOption.DEFAULT));
+                        user.createdAt().plus(heldFor))), PutOption.DEFAULT)));
+        List<ByteSequence> unique = new ArrayList<>(List.of(emailKey));
+        if (idempotencyKey != null) {
+            ByteSequence key = bytes(BY_IDEMPOTENCY_KEY + idempotencyKey);
+            writes.add(Op.put(key, toJson(new IdempotencyRecord(id, email)), PutOption.DEFAULT));
+            unique.add(key);
+        }
+        Outcome written = new Outcome(Outcome.Kind.WRITTEN, id);
         return answer("store the user", CallerContext.backOnCaller(Uni.createFrom().completionStage(
-                () -> creations.create(emailKey, idBytes, writes))))
-                .map(outcome -> {
-                    if (outcome == CreateBatches.Outcome.EMAIL_TAKEN) {
-                        throw new DuplicateEmailException(email);
+                () -> creations.create(unique, writes, written, holders -> {
+                    ByteSequence byKey = holders.size() > 1 ? holders.get(1) : null;
+                    if (byKey != null) {
+                        IdempotencyRecord earlier = fromJson(byKey, IdempotencyRecord.class);
+                        if (!earlier.email().equals(email)) {
+                            return new Outcome(Outcome.Kind.KEY_REUSED, earlier.id());
+                        }
+                        // this request's own record: an earlier attempt of this transaction was applied
+                        return earlier.id().equals(id) ? written : new Outcome(Outcome.Kind.REPEATED, earlier.id());
                     }
-                    return user;
+                    return idBytes.equals(holders.get(0)) ? written : new Outcome(Outcome.Kind.EMAIL_TAKEN, null);
+                }))))
+                .chain(outcome -> switch (outcome.kind()) {
+                    case WRITTEN -> Uni.createFrom().item(new Stored(user, false));
+                    case REPEATED -> find(outcome.id()).map(earlier -> new Stored(earlier.orElseThrow(
+                            () -> new IllegalStateException("no user " + outcome.id() + " for its idempotency key")),
+                            true));
+                    case EMAIL_TAKEN -> Uni.createFrom().failure(new DuplicateEmailException(email));
+                    case KEY_REUSED -> Uni.createFrom().failure(new IdempotencyKeyReusedException());
                 });
+    }
+
+    /**
+     * @param user     the user created, or found
+     * @param repeated whether an earlier request with the same idempotency key created it: nothing was written now
+     */
+    public record Stored(User user, boolean repeated) {
+    }
+
+    /** What became of a user's nested transaction; {@code id}: the user that holds the idempotency key. */
+    private record Outcome(Kind kind, String id) {
+        enum Kind {
+            WRITTEN, REPEATED, EMAIL_TAKEN, KEY_REUSED
+        }
     }
 
     public Uni<Optional<User>> find(String id) {
@@ -205,8 +248,11 @@ public class UserStore {
         return answer(what, EtcdCall.within(timeout, request));
     }
 
+    /** etcd's failures become a {@link StoreUnavailableException}; the creates' own answers stay as they are. */
     private <T> Uni<T> answer(String what, Uni<T> answer) {
-        return answer.onFailure().transform(failure -> StoreUnavailableException.because(what, failure, timeout,
+        return answer.onFailure(failure -> !(failure instanceof CreateOutcomeUnknownException
+                || failure instanceof CreateQueueFullException))
+                .transform(failure -> StoreUnavailableException.because(what, failure, timeout,
                         EtcdErrors.describe(failure, lastFailure)));
     }
 

@@ -52,7 +52,7 @@ class SentRecorderTest {
             String id = UUID.randomUUID().toString();
             // as /create does: this replica's dispatcher leaves them alone
             created.add(dispatcher.sendingAtOnce(id, store.create(id, "rec" + id + "@example.com",
-                    config.claimTtl())).await().atMost(Duration.ofSeconds(5)));
+                    config.claimTtl(), null)).await().atMost(Duration.ofSeconds(5)).user());
         }
 
         Uni.join().all(created.stream().map(user -> recorder.record(user.sent("n-" + user.id()))).toList())

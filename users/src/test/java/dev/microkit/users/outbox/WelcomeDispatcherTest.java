@@ -44,7 +44,7 @@ class WelcomeDispatcherTest {
             String email = "c" + UUID.randomUUID() + "@example.com";
 
             // a /create whose client went away: the transaction is on its way and commits all the same
-            creation.create(email, Context.root()).subscribe().with(user -> {
+            creation.create(email, null, Context.root()).subscribe().with(user -> {
             }, failure -> {
             }).cancel();
 
@@ -67,7 +67,7 @@ class WelcomeDispatcherTest {
             String email = "h" + id + "@example.com";
 
             // as another replica's /create that crashed before sending: stored, held for 5 s, never sent by it
-            store.create(id, email, Duration.ofSeconds(5)).await().atMost(Duration.ofSeconds(5));
+            store.create(id, email, Duration.ofSeconds(5), null).await().atMost(Duration.ofSeconds(5));
 
             Thread.sleep(3000); // three dispatcher polls (outbox.poll-interval 1 s) while it is held
             assertTrue(etcd.get("/users/outbox/" + id).isPresent(), "still pending");
