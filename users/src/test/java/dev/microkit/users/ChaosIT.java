@@ -3,6 +3,7 @@ package dev.microkit.users;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,8 +45,9 @@ import io.etcd.jetcd.options.GetOption;
  * -Dchaos.full=true}.
  * <p>
  * Columns: requests; failures (any answer but 201, or no answer; a 201 whose welcome email is pending is no failure,
- * the outbox sends it), except 503 answered to requests sent while etcd was unusable (from an etcd fault until the
- * service stored a user again after it), counted apart; users answered 201 but not stored; users whose welcome email was never sent;
+ * the outbox sends it), except 503 and 504 answered to requests sent while etcd was unusable (from an etcd fault until
+ * the service stored a user again after it), counted apart; emails answered 503 (nothing stored) that were stored all
+ * the same; users answered 201 but not stored; users whose welcome email was never sent;
  * emails sent twice (at least once delivery: an email sent but not recorded during an etcd outage is sent again,
  * with the same id); p99 latency; recovery (from the fault until the last request that felt it: a 503, or a 201
  * with the email pending).
@@ -162,13 +164,17 @@ class ChaosIT {
             long failures = 0;
             long lastFelt = faultStart;
             List<String> created = new ArrayList<>();
+            List<String> notStored = new ArrayList<>();
             for (CreateLoad.Outcome outcome : result.outcomes()) {
                 // sent while etcd was unusable: it may end later, after its 2 s request timeout
                 boolean inFault = outcome.endNanos() >= faultStart && outcome.startNanos() <= recovered;
+                if (outcome.status() == 503) {
+                    notStored.add(outcome.email());
+                }
                 if (outcome.status() == 201) {
                     created.add(outcome.userId());
-                } else if (etcdFault && inFault && outcome.status() == 503) {
-                    excused++;
+                } else if (etcdFault && inFault && (outcome.status() == 503 || outcome.status() == 504)) {
+                    excused++; // 504: sent to etcd, which did not answer in time; stored or not, it says so
                 } else {
                     failures++;
                 }
@@ -187,15 +193,23 @@ class ChaosIT {
                     lostNotifications++;
                 }
             }
+            // a 503 says nothing was stored: asked afterwards, its email must be free
+            long storedAfter503 = 0;
+            for (String email : notStored) {
+                if (stack.etcd.get("/users/by-email/" + email).isPresent()) {
+                    storedAfter503++;
+                }
+            }
             long duplicates = sentPerEmail(stack, "load-").values().stream().mapToLong(n -> n - 1).sum();
             long recoveryMillis = (lastFelt - faultStart) / 1_000_000;
 
-            TABLE.add(String.format("| %-38s | %8d | %8d | %13d | %10d | %13d | %10d | %7d | %11d |", name,
-                    result.requests(), failures, excused, lostUsers, lostNotifications, duplicates,
-                    result.p99Millis(), recoveryMillis));
+            TABLE.add(String.format("| %-38s | %8d | %8d | %13d | %10d | %10d | %13d | %10d | %7d | %11d |",
+                    name, result.requests(), failures, excused, storedAfter503, lostUsers, lostNotifications,
+                    duplicates, result.p99Millis(), recoveryMillis));
             System.out.printf("[chaos] %s: %s%n", name, result);
 
             assertEquals(0, failures, name + ": " + result);
+            assertEquals(0, storedAfter503, name + ": answered 503 (nothing stored) but stored");
             assertEquals(0, lostUsers, name + ": users answered 201 but not stored");
             assertEquals(0, lostNotifications, name + ": welcome emails never sent");
         }
@@ -279,9 +293,46 @@ class ChaosIT {
         });
     }
 
+    /** etcd stalls (SIGSTOP): what was sent is answered 504 (unknown), what waited 503 (never stored). */
+    @Test
+    @Order(9)
+    void etcdPausedUnderLoad() throws Exception {
+        Duration paused = scaled(3, 6);
+        scenario("etcd paused (SIGSTOP) " + paused.toSeconds() + " s", 1, 2, true, false, scaled(4, 10), stack -> {
+            stack.etcd.member(0).pause();
+            try {
+                Thread.sleep(paused.toMillis());
+            } finally {
+                stack.etcd.member(0).resume();
+            }
+        });
+    }
+
+    /** 24 clients ask for a taken email again and again: each is told 409, and the load's creates go on as before. */
+    @Test
+    @Order(10)
+    void clientsHammeringATakenEmail() throws Exception {
+        Duration hammered = scaled(4, 10);
+        scenario("24 clients hammering a taken email " + hammered.toSeconds() + " s", 1, 2, false, false,
+                Duration.ofSeconds(1), stack -> {
+                    String taken = "taken-" + stack.usersPort + "@example.com";
+                    HttpResponse<String> first = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            stack.users().resolve("/create")).POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"email\": \"" + taken + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+                    assertEquals(201, first.statusCode(), first.body());
+                    CreateLoad hammer = CreateLoad.hammer(stack.users(), 24, taken);
+                    Thread.sleep(hammered.toMillis());
+                    CreateLoad.Result refused = hammer.stop();
+                    System.out.printf("[chaos] hammer: %s%n", refused);
+                    assertEquals(refused.requests(), refused.failures(), "every hammer request refused");
+                    assertTrue(refused.failuresByKind().keySet().stream().allMatch(kind -> kind.startsWith("409 ")),
+                            refused.failuresByKind().toString());
+                });
+    }
+
     /** Two users replicas get the same emails at the same moment: one user each, one welcome email each. */
     @Test
-    @Order(8)
+    @Order(11)
     void twoUsersReplicasRacingOnTheSameEmails() throws Exception {
         try (Stack stack = new Stack(1, 2)) {
             int otherPort = FreePorts.next();
@@ -320,9 +371,9 @@ class ChaosIT {
                 long duplicates = sentPerEmail.values().stream().mapToLong(n -> n - 1).sum();
                 long unsent = emails - sentPerEmail.size();
                 Collections.sort(latencies);
-                TABLE.add(String.format("| %-38s | %8d | %8d | %13d | %10d | %13d | %10d | %7d | %11d |",
-                        "2 users replicas, same emails at once", 2L * emails, failures, 0, emails - created, unsent,
-                        duplicates, latencies.get(latencies.size() * 99 / 100), 0));
+                TABLE.add(String.format("| %-38s | %8d | %8d | %13d | %10d | %10d | %13d | %10d | %7d | %11d |",
+                        "2 users replicas, same emails at once", 2L * emails, failures, 0, 0, emails - created,
+                        unsent, duplicates, latencies.get(latencies.size() * 99 / 100), 0));
 
                 assertEquals(emails, created, "exactly one user per email");
                 assertEquals(emails, conflicts, "the other replica answers 409");
@@ -354,10 +405,10 @@ class ChaosIT {
     @AfterAll
     static void printTable() {
         System.out.println("[chaos] " + (FULL ? "full" : "short") + " suite, " + CLIENTS + " clients of POST /create");
-        System.out.println("| scenario                               | requests | failures | 503 etcd out  "
-                + "| lost users | lost notific. | duplicates | p99 ms | recovery ms |");
+        System.out.println("| scenario                               | requests | failures | 503/504 etcd  "
+                + "| 503 stored | lost users | lost notific. | duplicates | p99 ms | recovery ms |");
         System.out.println("|----------------------------------------|---------:|---------:|--------------:"
-                + "|-----------:|--------------:|-----------:|-------:|------------:|");
+                + "|-----------:|-----------:|--------------:|-----------:|-------:|------------:|");
         TABLE.forEach(System.out::println);
     }
 }

@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -35,10 +36,10 @@ public final class CreateLoad implements AutoCloseable {
     }
 
     /**
-     * One request: when it started and ended ({@link System#nanoTime()}), its status (-1: no answer), the created
-     * user's id if any, and whether its welcome email was left pending.
+     * One request: when it started and ended ({@link System#nanoTime()}), the email asked for, its status (-1: no
+     * answer), the created user's id if any, and whether its welcome email was left pending.
      */
-    public record Outcome(long startNanos, long endNanos, int status, String userId, boolean pending,
+    public record Outcome(long startNanos, long endNanos, String email, int status, String userId, boolean pending,
             long latencyMillis) {
     }
 
@@ -55,8 +56,11 @@ public final class CreateLoad implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final long startedNanos = System.nanoTime();
 
-    private CreateLoad(URI users, int clients) {
+    private final Supplier<String> emails;
+
+    private CreateLoad(URI users, int clients, Supplier<String> emails) {
         this.create = users.resolve("/create");
+        this.emails = emails;
         for (int i = 0; i < clients; i++) {
             Thread thread = new Thread(this::run, "create-load-" + i);
             thread.setDaemon(true);
@@ -65,13 +69,20 @@ public final class CreateLoad implements AutoCloseable {
         }
     }
 
+    /** Clients that each create users with new emails, one after the other. */
     public static CreateLoad start(URI users, int clients) {
-        return new CreateLoad(users, clients);
+        return new CreateLoad(users, clients, () -> "load-" + UUID.randomUUID() + "@example.com");
+    }
+
+    /** Clients that ask for the same email again and again: all but maybe the first are answered 409. */
+    public static CreateLoad hammer(URI users, int clients, String email) {
+        return new CreateLoad(users, clients, () -> email);
     }
 
     private void run() {
         while (running.get() && System.nanoTime() - startedNanos < MAX_RUN.toNanos()) {
-            String body = "{\"email\": \"load-" + UUID.randomUUID() + "@example.com\"}";
+            String email = emails.get();
+            String body = "{\"email\": \"" + email + "\"}";
             HttpRequest request = HttpRequest.newBuilder(create).timeout(Duration.ofSeconds(10))
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build();
             long start = System.nanoTime();
@@ -97,7 +108,7 @@ public final class CreateLoad implements AutoCloseable {
                 failures.merge(e.toString(), 1L, Long::sum);
             }
             long end = System.nanoTime();
-            outcomes.add(new Outcome(start, end, status, userId, pending, (end - start) / 1_000_000));
+            outcomes.add(new Outcome(start, end, email, status, userId, pending, (end - start) / 1_000_000));
             requests.incrementAndGet();
         }
     }
