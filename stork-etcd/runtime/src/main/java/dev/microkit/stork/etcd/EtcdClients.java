@@ -79,6 +79,11 @@ public class EtcdClients {
                     // jetcd's default, wait-for-ready, holds every call until a connection is up: with a TLS or
                     // certificate mistake that is never, and a call only ever ends by its deadline, saying nothing.
                     .waitForReady(false)
+                    // jetcd pings every 30 s even with no call open; etcd (grpc-go, PermitWithoutStream false) counts
+                    // each such ping as a strike and closes the connection after the third with GOAWAY
+                    // ENHANCE_YOUR_CALM "too_many_pings". Streams (watches, lease keep-alives) are calls: their
+                    // connections are still pinged, and an idle one needs no ping (every call has a deadline).
+                    .keepaliveWithoutCalls(false)
                     // jetcd hands every request to this executor before sending it (its retry wrapper, Failsafe,
                     // runs the attempt there): by default a thread pool of its own, a thread hop per request for a
                     // call that sends without blocking. Sending on the caller's thread saves that hop; delayed

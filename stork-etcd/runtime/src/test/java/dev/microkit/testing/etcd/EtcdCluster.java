@@ -260,7 +260,8 @@ public final class EtcdCluster implements AutoCloseable {
     /** A jetcd client of the test's own (root, on a secure cluster), to look at what the applications wrote. */
     public synchronized Client client() {
         if (client == null) {
-            ClientBuilder builder = Client.builder().endpoints(endpoints().split(","));
+            // no pings while idle: etcd closes such a connection after three (too_many_pings), see EtcdClients
+            ClientBuilder builder = Client.builder().endpoints(endpoints().split(",")).keepaliveWithoutCalls(false);
             if (tls != null) {
                 try {
                     builder.sslContext(GrpcSslContexts.forClient().trustManager(tls.ca().toFile())
