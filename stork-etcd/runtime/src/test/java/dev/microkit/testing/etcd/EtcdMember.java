@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.awaitility.Awaitility;
+
 import dev.microkit.testing.tls.TestCertificates;
 
 /**
@@ -68,7 +70,7 @@ public final class EtcdMember {
         this.initialCluster = initialCluster;
     }
 
-    /** Runs the process under this user id of its own, so that its traffic can be told apart (see {@link Partition}). */
+    /** Runs the process under a user id of its own, so that its traffic can be told apart (see {@link Partition}). */
     void runAs(int uid) {
         this.uid = uid;
     }
@@ -238,6 +240,21 @@ public final class EtcdMember {
     public void restart() {
         kill();
         start();
+    }
+
+    /**
+     * Restarts this member {@code times} times; after each restart its clients' watches must come back to
+     * {@code watchers} and stay there for 3 s: a client that started two watches for one that broke would show.
+     */
+    public void restartKeepingWatchers(int times, long watchers) {
+        Awaitility.await("watchers before the restarts").atMost(Duration.ofSeconds(10))
+                .until(() -> watchers() == watchers);
+        for (int restart = 1; restart <= times; restart++) {
+            restart();
+            Awaitility.await(watchers + " watcher(s) after restart " + restart).atMost(Duration.ofSeconds(10))
+                    .during(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> watchers() == watchers);
+        }
     }
 
     public String logTail() {
