@@ -33,10 +33,12 @@ import io.grpc.Status;
  * at a time; users that come meanwhile queue (at most {@code store.create-queue}), and the next transaction takes every
  * queued one, up to {@code store.create-batch}. No timer: a request that finds the way free is written at once, alone.
  * <p>
- * A transaction holds one nested transaction per user: it checks that the user's unique keys (its email's, its
- * idempotency key's) are free and writes the user, or else reads those keys. So a taken address costs only its own
- * user: the others in the same transaction are written all the same. Two users with a unique key in common never share
- * one (etcd refuses a transaction that writes a key twice): the later waits for the next, where it finds the key taken.
+ * A batch is written in one transaction if every user's unique keys (its email's, its idempotency key's) are free,
+ * the common case and the cheapest for etcd; if one is taken, the batch goes again at once as one transaction of a
+ * nested transaction per user, which writes each user whose keys are free and reads the keys of the others. So a
+ * taken email costs its batch one round trip more, and only its own request a refusal: the users beside it are
+ * written all the same. Two users with a unique key in common never share a batch (etcd refuses a transaction that
+ * writes a key twice): the later waits for the next, where it finds the key taken.
  * <p>
  * Every answer is true. A user still queued when its deadline passes was never sent: it fails with a
  * {@link TimeoutException}, nothing stored. A user whose transaction is in flight at its deadline, or failed in a way
@@ -50,6 +52,8 @@ final class CreateBatches {
 
     private static final Logger LOG = Logger.getLogger(CreateBatches.class);
     private static final long RETRY_PAUSE_MILLIS = 100;
+    /** Operations etcd takes in one transaction ({@code --max-txn-ops}, 128 by default): a batch's writes at most. */
+    private static final int MAX_TXN_OPS = 128;
     /**
      * A user with less time left is not sent: etcd's answer would most likely come after its deadline, which would
      * then have to say "unknown" where, never sent, it can say "nothing stored".
@@ -81,12 +85,16 @@ final class CreateBatches {
             this.deadline = deadline;
         }
 
-        /** A nested transaction: the user's writes if its keys are free, else a read of each. */
-        Op op() {
-            Cmp[] free = uniqueKeys.stream().map(key -> new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
-                    .toArray(Cmp[]::new);
+        /** The user's own transaction, made by {@code txn}: its writes if its keys are free, else a read of each. */
+        <R> R txn(Transaction<R> txn) {
+            Cmp[] free = uniqueKeys.stream().map(Creation::free).toArray(Cmp[]::new);
             Op[] reads = uniqueKeys.stream().map(key -> Op.get(key, GetOption.DEFAULT)).toArray(Op[]::new);
-            return Op.txn(free, writes.toArray(Op[]::new), reads);
+            return txn.of(free, writes.toArray(Op[]::new), reads);
+        }
+
+        /** {@code key} is free: it has no version. */
+        static Cmp free(ByteSequence key) {
+            return new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0));
         }
 
         void settle(TxnResponse response) {
@@ -105,6 +113,11 @@ final class CreateBatches {
                 outcome.completeExceptionally(e);
             }
         }
+    }
+
+    /** A transaction made of its compares, its operations if they hold, and if not. */
+    private interface Transaction<R> {
+        R of(Cmp[] compares, Op[] then, Op[] otherwise);
     }
 
     private final KV kv;
@@ -170,14 +183,16 @@ final class CreateBatches {
                 queue.addFirst(again.get(i));
             }
             Set<ByteSequence> keys = new HashSet<>();
+            int ops = 0;
             long now = System.nanoTime();
             for (Iterator<Creation<?>> waiting = queue.iterator(); waiting.hasNext() && batch.size() < maxBatch;) {
                 Creation<?> creation = waiting.next();
                 if (creation.outcome.isDone()) { // its deadline passed: answered already
                     waiting.remove();
-                } else if (creation.deadline - now >= MIN_TIME_LEFT_NANOS
+                } else if (creation.deadline - now >= MIN_TIME_LEFT_NANOS && ops + creation.writes.size() <= MAX_TXN_OPS
                         && creation.uniqueKeys.stream().noneMatch(keys::contains)) {
                     keys.addAll(creation.uniqueKeys);
+                    ops += creation.writes.size();
                     waiting.remove();
                     creation.inFlight = true;
                     batch.add(creation);
@@ -188,27 +203,22 @@ final class CreateBatches {
             }
         }
         if (!batch.isEmpty()) {
-            write(batch);
+            write(batch, false);
         }
     }
 
     /**
+     * Writes a batch: one user alone in a transaction of its own; several in one transaction that writes them all if
+     * every unique key is free, the common case and the cheapest for etcd, and else, at once, in one transaction of
+     * a nested transaction per user, which settles each (a taken email costs its batch one round trip more, never
+     * more than that).
+     * <p>
      * Not through {@code EtcdCall}: its deadline only stops waiting, while the slot must stay taken until the gRPC
      * call ends, which the deadline every etcd call has ({@code EtcdCallDeadline}) ensures.
      */
-    private void write(List<Creation<?>> batch) {
-        Op[] users = batch.stream().map(Creation::op).toArray(Op[]::new);
-        CompletableFuture<TxnResponse> commit;
-        try {
-            commit = kv.txn().Then(users).commit();
-        } catch (RuntimeException e) {
-            commit = CompletableFuture.failedFuture(e);
-        }
-        commit.whenComplete((response, failure) -> {
-            if (failure == null) {
-                settle(batch, response);
-                writeNext(List.of());
-            } else {
+    private void write(List<Creation<?>> batch, boolean each) {
+        commit(batch, each).whenComplete((response, failure) -> {
+            if (failure != null) {
                 List<Creation<?>> again = failed(batch, failure);
                 if (again.isEmpty()) {
                     writeNext(List.of());
@@ -216,12 +226,41 @@ final class CreateBatches {
                     CompletableFuture.delayedExecutor(RETRY_PAUSE_MILLIS, TimeUnit.MILLISECONDS)
                             .execute(() -> writeNext(again));
                 }
+            } else if (batch.size() == 1) {
+                settle(batch, List.of(response), response);
+                writeNext(List.of());
+            } else if (each) {
+                settle(batch, response.getTxnResponses(), response);
+                writeNext(List.of());
+            } else if (response.isSucceeded()) {
+                settle(batch, batch.stream().map(creation -> response).toList(), response);
+                writeNext(List.of());
+            } else {
+                write(batch, true);
             }
         });
     }
 
-    private void settle(List<Creation<?>> batch, TxnResponse response) {
-        List<TxnResponse> users = response.getTxnResponses(); // one per user, in order
+    private CompletableFuture<TxnResponse> commit(List<Creation<?>> batch, boolean each) {
+        try {
+            if (batch.size() == 1) {
+                return batch.get(0).txn((free, writes, reads) -> kv.txn().If(free).Then(writes).Else(reads)).commit();
+            }
+            if (each) {
+                return kv.txn().Then(batch.stream().map(creation -> creation.txn(Op::txn)).toArray(Op[]::new))
+                        .commit();
+            }
+            Cmp[] free = batch.stream().flatMap(creation -> creation.uniqueKeys.stream()).map(Creation::free)
+                    .toArray(Cmp[]::new);
+            return kv.txn().If(free).Then(batch.stream().flatMap(creation -> creation.writes.stream())
+                    .toArray(Op[]::new)).commit();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** @param answers each user's answer, in order; {@code response} the whole transaction's */
+    private void settle(List<Creation<?>> batch, List<TxnResponse> answers, TxnResponse response) {
         int late = 0;
         synchronized (this) {
             batch.forEach(creation -> creation.inFlight = false);
@@ -231,7 +270,7 @@ final class CreateBatches {
             if (creation.outcome.isDone()) {
                 late++;
             }
-            creation.settle(users.get(i));
+            creation.settle(answers.get(i));
         }
         if (late > 0) {
             LOG.infof("A create transaction answered after %d of its %d users were told its outcome is unknown; "

@@ -11,14 +11,13 @@ import io.smallrye.config.WithDefault;
 public interface StoreConfig {
 
     /**
-     * Most users created in one etcd transaction, each in a nested transaction of its own: etcd takes at most 128
-     * operations per transaction by default ({@code --max-txn-ops}), one per user at the top and up to 4 writes of
-     * each user within what is left. 1 writes each user in a transaction of its own.
+     * Most users created in one etcd transaction: 3 writes each (4 with an idempotency key), and etcd takes at most 128
+     * operations per transaction by default ({@code --max-txn-ops}; a batch is cut there). 1 writes each user in a
+     * transaction of its own.
      */
     @WithDefault("32")
     @Min(1)
-    @Max(value = 100, message = "store.create-batch must be at most 100 (etcd's 128 operations per transaction: one "
-            + "per user, and each user's own 4 within the rest)")
+    @Max(value = 42, message = "store.create-batch must be at most 42 (3 etcd operations each, 128 per transaction)")
     int createBatch();
 
     /**
