@@ -8,6 +8,7 @@ import jakarta.inject.Inject;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import dev.microkit.stork.etcd.EtcdConfig;
 import dev.microkit.users.notify.NotificatorConfig;
 import dev.microkit.users.outbox.OutboxConfig;
 import dev.microkit.users.outbox.WelcomeDispatcher;
@@ -46,13 +47,17 @@ public class UserCreation {
     private final Counter welcomePending;
 
     @Inject
-    UserCreation(UserStore store, OutboxConfig outbox, NotificatorConfig notificator, WelcomeDispatcher welcome,
-            MeterRegistry meters) {
-        if (outbox.claimTtl().compareTo(notificator.deadline()) <= 0) {
-            // else other replicas may send a welcome email while its creator is still sending it: sent twice
+    UserCreation(UserStore store, OutboxConfig outbox, NotificatorConfig notificator, EtcdConfig etcd,
+            WelcomeDispatcher welcome, MeterRegistry meters) {
+        // the creator's whole path: its create (its wait in the queue included), its send, and the record of it
+        Duration creatorPath = etcd.requestTimeout().plus(notificator.deadline()).plus(outbox.recordDelay())
+                .plus(etcd.requestTimeout());
+        if (outbox.claimTtl().compareTo(creatorPath) <= 0) {
+            // else another replica may send a welcome email its creator is still sending or recording: sent twice
             throw new ConfigurationException("outbox.claim-ttl (" + outbox.claimTtl().toMillis()
-                    + " ms) must be longer than notificator.deadline (" + notificator.deadline().toMillis()
-                    + " ms): a welcome email being sent at once is left to the other replicas after outbox.claim-ttl");
+                    + " ms) must be longer than the path of a welcome email sent at once, " + creatorPath.toMillis()
+                    + " ms: etcd.request-timeout (the create) + notificator.deadline (the send) + outbox.record-delay"
+                    + " + etcd.request-timeout (the record); other replicas take it up after outbox.claim-ttl");
         }
         this.store = store;
         this.heldFor = outbox.claimTtl();

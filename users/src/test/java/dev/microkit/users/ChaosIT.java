@@ -90,7 +90,7 @@ class ChaosIT {
                     "OUTBOX_POLL_INTERVAL", "300ms",
                     "OUTBOX_RETRY_INITIAL_BACKOFF", "300ms",
                     "OUTBOX_RETRY_MAX_BACKOFF", "2s",
-                    "OUTBOX_CLAIM_TTL", "3s"));
+                    "OUTBOX_CLAIM_TTL", "7s")); // longer than the creator's path, 6 s
             AppProcess started = users;
             await().atMost(Duration.ofSeconds(30)).until(() -> started.log().contains("Listening on"));
         }
@@ -313,7 +313,7 @@ class ChaosIT {
     @Order(10)
     void clientsHammeringATakenEmail() throws Exception {
         Duration hammered = scaled(4, 10);
-        scenario("24 clients hammering a taken email " + hammered.toSeconds() + " s", 1, 2, false, false,
+        scenario("24 clients hammer a taken email " + hammered.toSeconds() + " s", 1, 2, false, false,
                 Duration.ofSeconds(1), stack -> {
                     String taken = "taken-" + stack.usersPort + "@example.com";
                     HttpResponse<String> first = HttpClient.newHttpClient().send(HttpRequest.newBuilder(

@@ -49,7 +49,8 @@ class DynamicRoutingIT {
                 // What is tested is failover, not latency: on two cores shared by five JVMs that are still
                 // compiling, a call on a live instance took longer than the 2 s default now and then (CI,
                 // 2026-11-25: 2 of 661 answered "pending", p99 1348 ms), and would count as a failed failover.
-                "NOTIFICATOR_DEADLINE", "6s"));
+                "NOTIFICATOR_DEADLINE", "6s",
+                "OUTBOX_CLAIM_TTL", "15s")); // longer than the creator's path, 2 + 6 + 2 s
         await().atMost(Duration.ofSeconds(30)).until(() -> users.log().contains("Listening on"));
     }
 
