@@ -20,6 +20,7 @@
 #   ROUNDS=5 DURATION=15s CONNECTIONS=64 deploy/bench/run.sh p1
 #   deploy/bench/run.sh p3                   # native vs JVM only
 #   B_ENV="QUARKUS_LOG_LEVEL=WARN" deploy/bench/run.sh ab   # one change's worth, side by side (see ab below)
+#   deploy/bench/run.sh overload             # users at 3x its capacity, open loop (see overload below)
 #
 # Every run writes deploy/bench/results/benchmark.{csv,md,png}: throughput and p99 per scenario, as a Markdown
 # table (with date, machine and commit) and a chart.
@@ -474,6 +475,54 @@ ab() {
   p3_failures=$((m_failures[A] + m_failures[B]))
 }
 
+# Overload: users at FACTOR (3) times what it serves, open loop (deploy/bench/go/openload), for $duration: answers by
+# status, 503s without Retry-After, 503s whose user was stored all the same (must be 0), users' peak RSS (sampled every
+# 100 ms), and /create per second in each 250 ms after the load ends against the capacity measured before it.
+# USERS_CMD picks the executable (default the native one when built, else the jar).
+overload() {
+  local native_users=users/target/users-1.0.0-SNAPSHOT-runner native_notificator=notificator/target/notificator-1.0.0-SNAPSHOT-runner
+  local users_cmd notificator_cmd
+  if [ -x "$native_users" ] && [ -x "$native_notificator" ]; then
+    users_cmd="${USERS_CMD:-$native_users}"; notificator_cmd="$native_notificator"
+  else
+    ./mvnw -B -q package -DskipTests
+    users_cmd="${USERS_CMD:-java -jar users/target/quarkus-app/quarkus-run.jar}"
+    notificator_cmd="java -jar notificator/target/quarkus-app/quarkus-run.jar"
+  fi
+  start_etcd
+  local openload_bin
+  openload_bin="$(build_go openload)"
+  [ -n "$openload_bin" ] || { echo "overload needs Go and Debian's etcd client (golang-go golang-etcd-server-dev)" >&2; exit 1; }
+  # shellcheck disable=SC2086 # the commands are lists of words
+  QUARKUS_GRPC_SERVER_PORT=$notificator_port QUARKUS_HTTP_PORT=0 REGISTRATION_ADVERTISED_HOST=127.0.0.1 \
+    $notificator_cmd > "$work/notificator.log" 2>&1 &
+  pids+=($!)
+  # shellcheck disable=SC2086
+  QUARKUS_HTTP_PORT=$users_a_port $users_cmd > "$work/users.log" 2>&1 &
+  local u_pid=$!; pids+=($!)
+  await "http://127.0.0.1:$users_a_port/q/health/ready"
+  bench "$users_a_port" "$duration" > /dev/null # warm-up
+  local rss_idle peak=0 out
+  rss_idle=$(rss_mb "$u_pid")
+  "$openload_bin" -users "http://127.0.0.1:$users_a_port" -etcd "$ETCD_ENDPOINTS" -c "$connections" \
+    -factor "${FACTOR:-3}" -d "$duration" > "$work/openload.json" &
+  local load_pid=$!
+  while kill -0 "$load_pid" 2>/dev/null; do
+    local rss; rss=$(rss_mb "$u_pid"); [ "$rss" -gt "$peak" ] && peak=$rss
+    sleep 0.1
+  done
+  wait "$load_pid"
+  out="$(cat "$work/openload.json")"
+  echo "Overload: $users_cmd at ${FACTOR:-3}x its capacity, open loop, for $duration"
+  echo "  $out"
+  echo "  users RSS: idle $rss_idle MB, peak $peak MB (sampled every 100 ms)"
+  grep -c "Answered 50[34]" "$work/users.log" | sed 's/^/  users log lines "Answered 503|504": /'
+  cleanup
+  trap - EXIT
+  echo "$out" | grep -q '"503_stored":0' || { echo "a 503 was stored" >&2; p3_failures=1; }
+  echo "$out" | grep -q '"503_without_retry_after":0' || { echo "a 503 without Retry-After" >&2; p3_failures=1; }
+}
+
 report() {
   cp "$csv" "$results/benchmark.csv"
   {
@@ -512,7 +561,8 @@ case "$what" in
   p2) p2 ;;
   p3) p3 ;;
   ab) ab ;;
-  *) echo "usage: $0 [all|p1|p1b|p2|p3|ab]" >&2; exit 2 ;;
+  overload) overload ;;
+  *) echo "usage: $0 [all|p1|p1b|p2|p3|ab|overload]" >&2; exit 2 ;;
 esac
 [ "$what" = ab ] || report # AB's figures are its output
 if [ "$p3_failures" -ne 0 ]; then
