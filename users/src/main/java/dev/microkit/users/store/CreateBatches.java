@@ -13,9 +13,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
+import javax.net.ssl.SSLException;
+
 import org.jboss.logging.Logger;
 
 import dev.microkit.stork.etcd.Causes;
+import dev.microkit.stork.etcd.EtcdCall;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
@@ -284,7 +287,7 @@ final class CreateBatches {
      */
     private List<Creation<?>> failed(List<Creation<?>> batch, Throwable failure) {
         Status.Code code = Status.fromThrowable(failure).getCode();
-        boolean retry = code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
+        boolean retry = EtcdCall.refused(failure) || code == Status.Code.DEADLINE_EXCEEDED;
         boolean maybeApplied = mayHaveBeenApplied(code, failure);
         List<Creation<?>> again = new ArrayList<>();
         List<Creation<?>> unknown = new ArrayList<>();
@@ -318,12 +321,13 @@ final class CreateBatches {
      * Whether etcd may have applied a transaction whose call failed so: yes when it ended without etcd's verdict (the
      * deadline, a connection lost after sending, etcd's own "request timed out" or "leader changed", which it may
      * still apply); no when etcd refused it (permission, size, quota: errors it answers before applying) or when no
-     * connection could be made to send it.
+     * connection could be made to send it (refused, or its TLS handshake failed).
      */
     private static boolean mayHaveBeenApplied(Status.Code code, Throwable failure) {
         return switch (code) {
             case DEADLINE_EXCEEDED, CANCELLED, UNKNOWN, INTERNAL, ABORTED -> true;
-            case UNAVAILABLE -> Causes.of(failure).noneMatch(ConnectException.class::isInstance);
+            case UNAVAILABLE -> Causes.of(failure).noneMatch(cause -> cause instanceof ConnectException
+                    || cause instanceof SSLException);
             default -> false;
         };
     }

@@ -262,7 +262,9 @@ class CreateBatchesTest {
 
         assertEquals(List.of(), unexpected.stream().map(Throwable::toString).distinct().toList());
         assertTrue(created.get() > 100, created.get() + " created");
-        assertTrue(!notStored.isEmpty(), "no create failed while etcd stalled: the test proves nothing");
+        // most are 504 (sent when etcd stalled); a 503 comes from a request still waiting at its deadline
+        assertTrue(notStored.size() + unknown.size() > 0,
+                "no create failed while etcd stalled: the test proves nothing");
         List<String> storedAfter503 = notStored.stream()
                 .filter(email -> etcd.get(UserStore.BY_EMAIL + email).isPresent()).toList();
         long storedAfter504 = unknown.stream().filter(email -> etcd.get(UserStore.BY_EMAIL + email).isPresent())

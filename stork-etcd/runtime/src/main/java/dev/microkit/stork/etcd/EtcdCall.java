@@ -41,7 +41,11 @@ public final class EtcdCall {
         }));
     }
 
-    private static boolean refused(Throwable failure) {
+    /**
+     * etcd refused the call at once in a way another attempt may not (UNAVAILABLE: restarting, unreachable, no
+     * connection yet); false for a TLS handshake failure, which would fail the same way again.
+     */
+    public static boolean refused(Throwable failure) {
         if (Causes.of(failure).anyMatch(SSLException.class::isInstance)) {
             return false;
         }
