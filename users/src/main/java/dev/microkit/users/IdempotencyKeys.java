@@ -11,7 +11,10 @@ final class IdempotencyKeys {
     private IdempotencyKeys() {
     }
 
-    /** @return the key, or null when the header is absent; a 400 when it is not 1 to 255 printable ASCII characters */
+    /**
+     * @return the key, or null when the header is absent; a 400 when it is not 1 to 255 printable ASCII characters
+     *         without spaces
+     */
     static String parse(String header) {
         if (header == null) {
             return null;

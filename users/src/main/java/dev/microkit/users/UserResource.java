@@ -60,7 +60,7 @@ public class UserResource {
     @APIResponse(responseCode = "504", description = "etcd did not answer in time after the user was sent to it: it "
             + "may or may not be stored; ask again with the same Idempotency-Key to learn which")
     public Uni<Response> create(String body,
-            @Parameter(description = "optional; any 1 to 255 printable ASCII characters, a UUID say (IETF "
+            @Parameter(description = "optional; 1 to 255 printable ASCII characters without spaces, a UUID say (IETF "
                     + "draft-ietf-httpapi-idempotency-key-header): a retry with the same key and body answers the "
                     + "same user") @HeaderParam("Idempotency-Key") String idempotencyKey) {
         CreateUserRequest request = requests.parse(body);
