@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
@@ -21,6 +22,8 @@ import dev.microkit.stork.etcd.discovery.EtcdMetadataKey;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
@@ -39,8 +42,10 @@ import io.smallrye.stork.api.ServiceRegistrar;
  * <ul>
  * <li>Registers in the background: the caller's Uni completes at the first registration, and the instance serves
  * even while etcd is down.</li>
- * <li>When the lease is lost (keep-alive gave up, lease not found, expired during an outage) it grants a new one and
- * puts the key again, with capped backoff, until deregistered.</li>
+ * <li>When the lease is lost (lease not found, expired during an outage) it grants a new one and puts the key again,
+ * with capped backoff, until deregistered. When only jetcd's keep-alive gave up (no answer within the TTL, as while
+ * a cluster elects a new leader, which extends every lease) it first asks etcd whether the lease still lives, and
+ * keeps it if so: the instance keeps its lease, and nobody sees its key change.</li>
  * <li>When the key is deleted while the lease lives, it is put back on that lease ({@link OwnKeyWatch}).</li>
  * <li>Deregistering revokes the lease: the key is gone at once.</li>
  * </ul>
@@ -76,6 +81,8 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
     private boolean stopped;
     /** Guarded by {@link #lock}. */
     private boolean registeredBefore;
+    /** Guarded by {@link #lock}: the lease that held the key last, 0 before the first registration. */
+    private long lastLeaseId;
     /** Guarded by {@link #lock}: only the first failure of a run of failures is logged as a warning. */
     private boolean failureReported;
     /** Why the last registration attempt failed, while not registered; for readiness checks. */
@@ -124,7 +131,7 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
                 LOG.infof("Registering %s = %s in etcd %s (ttl %ss)", key, value, settings.endpoints(),
                         ttlSeconds());
             }
-            register();
+            register(0);
             return Uni.createFrom().completionStage(firstRegistration);
         });
     }
@@ -146,10 +153,12 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
         }
     }
 
-    private void register() {
+    /** @param mayStillLive a lease that may still hold the key, kept if etcd still has it; 0 if none */
+    private void register(long mayStillLive) {
         Duration initial = settings.retryInitialBackoff();
         Duration max = settings.retryMaxBackoff().compareTo(initial) < 0 ? initial : settings.retryMaxBackoff();
-        Uni.createFrom().deferred(this::attempt)
+        AtomicLong candidate = new AtomicLong(mayStillLive);
+        Uni.createFrom().deferred(() -> candidate.get() == 0 ? attempt() : resume(candidate))
                 .onFailure(failure -> !isStopped()).invoke(this::reportFailure)
                 .onFailure(failure -> !isStopped()).retry().withBackOff(initial, max).indefinitely()
                 .subscribe().with(this::hold, failure -> LOG.debugf("Registration ended: %s", failure));
@@ -172,6 +181,36 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
                         .map(put -> new Put(leaseId, put.getHeader().getRevision())));
     }
 
+    /**
+     * One try to keep {@code candidate}: when etcd still has it, the key is put back on it unless it is still there;
+     * when etcd does not, the candidate is forgotten and a new lease granted.
+     */
+    private Uni<Put> resume(AtomicLong candidate) {
+        if (isStopped()) {
+            return Uni.createFrom().failure(new IllegalStateException("shutting down"));
+        }
+        long leaseId = candidate.get();
+        return withDeadline(() -> etcd.getLeaseClient().timeToLive(leaseId,
+                LeaseOption.builder().withAttachedKeys().build()))
+                .chain(alive -> {
+                    if (alive.getTTL() <= 0) {
+                        LOG.infof("Lease %x has expired in etcd; registering %s on a new one", leaseId, key);
+                        candidate.set(0);
+                        return attempt();
+                    }
+                    if (holdsKey(alive)) {
+                        return Uni.createFrom().item(new Put(leaseId, alive.getHeader().getRevision()));
+                    }
+                    return withDeadline(() -> etcd.getKVClient().put(keyBytes, valueBytes,
+                            PutOption.builder().withLeaseId(leaseId).build()))
+                            .map(put -> new Put(leaseId, put.getHeader().getRevision()));
+                });
+    }
+
+    private boolean holdsKey(LeaseTimeToLiveResponse alive) {
+        return alive.getKeys().stream().anyMatch(keyBytes::equals);
+    }
+
     /** The key is on the lease: keep the lease alive and the key in place, unless shutdown came first. */
     private void hold(Put put) {
         long leaseId = put.leaseId();
@@ -181,17 +220,24 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
                 revokeQuietly(leaseId);
                 return;
             }
+            boolean kept = leaseId == lastLeaseId;
+            lastLeaseId = leaseId;
             holding = new Holding(key, leaseId);
             keepAlive = etcd.getLeaseClient().keepAlive(leaseId, new KeepAliveObserver(leaseId));
             watch = new OwnKeyWatch(etcd, key, keyBytes, valueBytes, leaseId, settings.retryInitialBackoff(),
-                    why -> lost(leaseId, why));
+                    why -> lost(leaseId, why, false));
             ownKeyWatch = watch;
             failureReported = false;
             lastFailure = null;
-            if (registeredBefore) {
-                reregistrations.increment();
+            if (kept) {
+                LOG.infof("Kept lease %x: etcd still holds it and %s; keep-alive resumed", leaseId, key);
+            } else {
+                if (registeredBefore) {
+                    reregistrations.increment();
+                }
+                LOG.infof("%s %s in etcd (lease %x)", registeredBefore ? "Re-registered" : "Registered", key,
+                        leaseId);
             }
-            LOG.infof("%s %s in etcd (lease %x)", registeredBefore ? "Re-registered" : "Registered", key, leaseId);
             registeredBefore = true;
         }
         firstRegistration.complete(null);
@@ -206,8 +252,11 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
         }
     }
 
-    /** The lease is gone or will be: put the key again on a new one. */
-    private void lost(long leaseId, String why) {
+    /**
+     * The lease is gone, or only jetcd's keep-alive gave up ({@code mayStillLive}): put the key again, on the same
+     * lease if etcd still has it, else on a new one.
+     */
+    private void lost(long leaseId, String why, boolean mayStillLive) {
         synchronized (lock) {
             if (stopped || holding == null || holding.leaseId() != leaseId) {
                 return;
@@ -216,9 +265,14 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
             keepAlive.close();
             keepAlive = null;
             stopWatchingOwnKey();
-            LOG.warnf("Registration %s lost (%s); registering again", key, why);
+            if (mayStillLive) {
+                LOG.warnf("Registration %s at risk (%s); keeping lease %x if etcd still has it, else registering "
+                        + "again", key, why, leaseId);
+            } else {
+                LOG.warnf("Registration %s lost (%s); registering again", key, why);
+            }
         }
-        register();
+        register(mayStillLive ? leaseId : 0);
     }
 
     private Uni<Void> deregister() {
@@ -300,8 +354,9 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
     }
 
     /**
-     * jetcd reports a lease that etcd no longer knows with {@code onError(NOT_FOUND)}, and one whose TTL passed
-     * without a renewal with {@code onCompleted}; other errors are transient and jetcd keeps retrying by itself.
+     * jetcd reports a lease that etcd no longer knows with {@code onError(NOT_FOUND)}, and with {@code onCompleted}
+     * that no keep-alive was answered within the TTL, counted on the client's clock: etcd may still have the lease (a
+     * new leader extends every lease by its election timeout). Other errors are transient; jetcd retries by itself.
      */
     private final class KeepAliveObserver implements StreamObserver<LeaseKeepAliveResponse> {
         private final long leaseId;
@@ -318,7 +373,7 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
         @Override
         public void onError(Throwable failure) {
             if (EtcdErrors.isLeaseNotFound(failure)) {
-                lost(leaseId, "lease not found");
+                lost(leaseId, "lease not found", false);
             } else {
                 LOG.debugf("Keep-alive of lease %x failed, jetcd retries: %s", leaseId, failure);
             }
@@ -326,7 +381,7 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
 
         @Override
         public void onCompleted() {
-            lost(leaseId, "lease expired before it could be renewed");
+            lost(leaseId, "no keep-alive answered within the ttl", true);
         }
     }
 }

@@ -27,6 +27,7 @@ import dev.microkit.stork.etcd.EtcdErrors;
 import dev.microkit.stork.etcd.LastEtcdFailure;
 import dev.microkit.stork.etcd.discovery.EtcdMetadataKey;
 import dev.microkit.testing.etcd.EtcdCluster;
+import dev.microkit.testing.etcd.EtcdMember;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.PutOption;
@@ -50,10 +51,15 @@ class EtcdServiceRegistrarTest {
     void start() {
         etcd = EtcdCluster.start(1);
         client = Client.builder().endpoints(etcd.endpoints().split(",")).build();
-        registrar = new EtcdServiceRegistrar("notificator", new EtcdRegistrarSettings(
-                List.of(URI.create(etcd.endpoints())), "/services/", Duration.ofSeconds(2), Duration.ofSeconds(2),
-                Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMillis(500)), client,
-                new LastEtcdFailure(), new ObjectMapper(), meters);
+        registrar = registrarOn(etcd, client);
+    }
+
+    /** TTL 2 s, etcd calls time out after 2 s, retried after 100 ms, 200 ms, ... 500 ms. */
+    private EtcdServiceRegistrar registrarOn(EtcdCluster cluster, Client etcdClient) {
+        return new EtcdServiceRegistrar("notificator", new EtcdRegistrarSettings(
+                List.of(URI.create(cluster.endpoints().split(",")[0])), "/services/", Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMillis(500)),
+                etcdClient, new LastEtcdFailure(), new ObjectMapper(), meters);
     }
 
     @AfterEach
@@ -126,6 +132,39 @@ class EtcdServiceRegistrarTest {
 
         client.getKVClient().delete(ByteSequence.from(KEY, UTF_8)).join();
         await("put back after the restarts").atMost(WAIT).until(() -> etcd.get(KEY).isPresent());
+    }
+
+    /**
+     * A cluster without a leader for longer than the TTL: jetcd's keep-alive gives up (its clock), while etcd still
+     * has the lease (a new leader extends every lease). The registrar keeps that lease rather than putting its key on
+     * a new one; a leader kill with a short TTL used to give every instance a new lease.
+     */
+    @Test
+    void keepsItsLeaseWhenKeepAliveGaveUpWhileEtcdStillHasIt() throws Exception {
+        try (EtcdCluster cluster = EtcdCluster.start(3);
+                Client clusterClient = Client.builder().endpoints(cluster.endpoints().split(",")).build()) {
+            EtcdServiceRegistrar onCluster = registrarOn(cluster, clusterClient);
+            onCluster.registerServiceInstance("notificator", Metadata.of(EtcdMetadataKey.class), "127.0.0.1", 8082)
+                    .await().atMost(WAIT);
+            long lease = onCluster.holding().orElseThrow().leaseId();
+            EtcdMember leader = cluster.leader();
+            List<EtcdMember> followers = cluster.members().stream().filter(member -> member != leader).toList();
+
+            followers.forEach(EtcdMember::pause); // no quorum: the leader steps down, no keep-alive is answered
+            try {
+                await("jetcd's keep-alive gave up").atMost(WAIT).until(() -> onCluster.holding().isEmpty());
+            } finally {
+                followers.forEach(EtcdMember::resume);
+            }
+
+            await("registered again").atMost(Duration.ofSeconds(20)).until(() -> onCluster.holding().isPresent());
+            assertEquals(lease, onCluster.holding().orElseThrow().leaseId(), "the same lease");
+            assertEquals(lease, cluster.get(KEY).orElseThrow().getLease());
+            assertEquals(0.0, meters.get("etcd.registration.reregistrations").tag("service", "notificator")
+                    .counter().count());
+            onCluster.deregisterServiceInstance("notificator").await().atMost(WAIT);
+            assertTrue(cluster.get(KEY).isEmpty(), "the kept lease was revoked at deregistration");
+        }
     }
 
     /** However jetcd delivers it: a put on a revoked lease (a raw gRPC status), a keep-alive of it (its own error). */
