@@ -49,6 +49,11 @@ public class ErrorMappers {
     }
 
     @ServerExceptionMapper
+    public Response stopping(ShutdownGate.StoppingException e) {
+        return retryLater(e.getMessage());
+    }
+
+    @ServerExceptionMapper
     public Response outcomeUnknown(CreateOutcomeUnknownException e) {
         LOG.warnf("Answered 504: %s", e.getMessage());
         return error(504, e.getMessage());

@@ -36,12 +36,14 @@ public class UserResource {
     private final CreateUserRequests requests;
     private final UserStore store;
     private final UserCreation creation;
+    private final ShutdownGate gate;
 
     @Inject
-    UserResource(CreateUserRequests requests, UserStore store, UserCreation creation) {
+    UserResource(CreateUserRequests requests, UserStore store, UserCreation creation, ShutdownGate gate) {
         this.requests = requests;
         this.store = store;
         this.creation = creation;
+        this.gate = gate;
     }
 
     @POST
@@ -55,8 +57,8 @@ public class UserResource {
             + "Idempotency-Key is malformed")
     @APIResponse(responseCode = "409", description = "a user with this email exists")
     @APIResponse(responseCode = "422", description = "the Idempotency-Key was used before with another body")
-    @APIResponse(responseCode = "503", description = "etcd unavailable, or too many creates waiting for it (with "
-            + "Retry-After): nothing was stored")
+    @APIResponse(responseCode = "503", description = "etcd unavailable, too many creates waiting for it, or this "
+            + "replica stopping (with Retry-After): nothing was stored")
     @APIResponse(responseCode = "504", description = "etcd did not answer in time after the user was sent to it: it "
             + "may or may not be stored; ask again with the same Idempotency-Key to learn which")
     public Uni<Response> create(String body,
@@ -64,6 +66,7 @@ public class UserResource {
                     + "draft-ietf-httpapi-idempotency-key-header): a retry with the same key and body answers the "
                     + "same user") @HeaderParam("Idempotency-Key") String idempotencyKey) {
         CreateUserRequest request = requests.parse(body);
+        gate.checkOpen();
         return creation.create(request.email(), IdempotencyKeys.parse(idempotencyKey), Context.current())
                 .map(created -> Response.created(URI.create("/users/" + created.id())).entity(created).build());
     }

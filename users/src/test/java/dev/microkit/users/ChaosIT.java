@@ -84,15 +84,19 @@ class ChaosIT {
         }
 
         void startUsers() {
-            users = AppProcess.start("chaos-users-" + usersPort + "-" + (++usersStarts), USERS, Map.of(
+            users = startUsersOn(usersPort, ++usersStarts);
+        }
+
+        AppProcess startUsersOn(int port, int start) {
+            AppProcess started = AppProcess.start("chaos-users-" + port + "-" + start, USERS, Map.of(
                     "ETCD_ENDPOINTS", etcd.endpoints(),
-                    "QUARKUS_HTTP_PORT", String.valueOf(usersPort),
+                    "QUARKUS_HTTP_PORT", String.valueOf(port),
                     "OUTBOX_POLL_INTERVAL", "300ms",
                     "OUTBOX_RETRY_INITIAL_BACKOFF", "300ms",
                     "OUTBOX_RETRY_MAX_BACKOFF", "2s",
                     "OUTBOX_CLAIM_TTL", "7s")); // longer than the creator's path, 6 s
-            AppProcess started = users;
             await().atMost(Duration.ofSeconds(30)).until(() -> started.log().contains("Listening on"));
+            return started;
         }
 
         AppProcess addNotificator() {
@@ -380,6 +384,66 @@ class ChaosIT {
                 assertEquals(0, failures);
                 assertEquals(0, unsent, "every user got a welcome email");
                 assertEquals(0, duplicates, "no welcome email sent twice");
+            }
+        }
+    }
+
+    /**
+     * A users replica stopped (SIGTERM) while it creates users and sends their welcome emails, another replica beside
+     * it: every request it had taken is answered, every user it created is welcomed once, by it or by the other
+     * replica's outbox, never twice (the stopping replica's claims must outlive its sends and their records).
+     */
+    @Test
+    @Order(12)
+    void usersReplicaStoppedUnderLoad() throws Exception {
+        try (Stack stack = new Stack(1, 3)) {
+            int otherPort = FreePorts.next();
+            try (AppProcess other = stack.startUsersOn(otherPort, 1)) {
+                CreateLoad load = CreateLoad.start(stack.users(), 2 * CLIENTS);
+                Thread.sleep(scaled(2, 5).toMillis());
+                long stopping = System.nanoTime();
+                stack.users.close(); // SIGTERM, and wait for the exit
+                String stoppedLog = stack.users.log();
+                CreateLoad.Result result = load.stop();
+
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> stack.count("/users/outbox/") == 0);
+                long cut = result.outcomes().stream()
+                        .filter(outcome -> outcome.status() == -1 && outcome.startNanos() < stopping).count();
+                long refused = result.outcomes().stream()
+                        .filter(outcome -> outcome.status() == -1 && outcome.startNanos() >= stopping).count();
+                // refused once it was stopping: 503, nothing stored; ask again (another replica)
+                List<String> refusedWhileStopping = result.outcomes().stream()
+                        .filter(outcome -> outcome.status() == 503 && outcome.endNanos() > stopping)
+                        .map(CreateLoad.Outcome::email).toList();
+                List<String> wrong = result.outcomes().stream()
+                        .filter(outcome -> outcome.status() != 201 && outcome.status() != -1
+                                && !(outcome.status() == 503 && outcome.endNanos() > stopping))
+                        .map(outcome -> outcome.status() + " " + outcome.email()).toList();
+                long storedAfter503 = refusedWhileStopping.stream()
+                        .filter(email -> stack.etcd.get("/users/by-email/" + email).isPresent()).count();
+                long unwelcomed = 0;
+                for (CreateLoad.Outcome outcome : result.outcomes()) {
+                    if (outcome.status() == 201 && !"sent".equals(JSON.readTree(stack.etcd
+                            .get("/users/by-id/" + outcome.userId()).orElseThrow().getValue().toString(UTF_8))
+                            .path("notification").path("state").asText())) {
+                        unwelcomed++;
+                    }
+                }
+                long duplicates = sentPerEmail(stack, "load-").values().stream().mapToLong(n -> n - 1).sum();
+                TABLE.add(String.format("| %-38s | %8d | %8d | %13d | %10d | %10d | %13d | %10d | %7d | %11d |",
+                        "users replica stopped under load", result.requests(), cut + wrong.size(),
+                        refusedWhileStopping.size(), storedAfter503, 0, unwelcomed, duplicates, result.p99Millis(), 0));
+                System.out.printf("[chaos] users stopped under load: %s; %d answered 503 while it stopped, %d not "
+                        + "connected after the stop%n", result, refusedWhileStopping.size(), refused);
+
+                assertEquals(List.of(), wrong, "every answer a 201, or a 503 once it was stopping");
+                assertEquals(0, storedAfter503, "answered 503 (nothing stored) but stored");
+                assertEquals(0, cut, "requests taken before the stop and never answered");
+                assertEquals(0, unwelcomed, "users never welcomed");
+                assertEquals(0, duplicates, "welcome emails sent twice; the stopped replica's log:\n"
+                        + stoppedLog.lines().filter(line -> !line.contains(" INFO ")).limit(40)
+                                .collect(Collectors.joining("\n")));
             }
         }
     }

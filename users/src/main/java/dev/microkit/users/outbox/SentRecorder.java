@@ -16,7 +16,6 @@ import dev.microkit.stork.etcd.EtcdConfig;
 import dev.microkit.users.store.StoreUnavailableException;
 import dev.microkit.users.store.User;
 import dev.microkit.users.store.UserStore;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
@@ -28,7 +27,7 @@ import io.vertx.core.Vertx;
  * full), instead of one transaction per user while the client waits. Until its batch is recorded, an email stays
  * claimed by this replica (its caller keeps it from the dispatcher); when recording fails, the outbox entry stays and
  * the email is sent again later under the same idempotency key, so nothing is lost. At shutdown the last batch is
- * recorded before etcd's client closes.
+ * recorded before etcd's client closes ({@link #flush}).
  */
 @ApplicationScoped
 public class SentRecorder {
@@ -131,8 +130,11 @@ public class SentRecorder {
         written.complete(null);
     }
 
-    /** Writes the open batch now and waits for every batch being written (at most the etcd request timeout). */
-    void stop(@Observes ShutdownEvent event) {
+    /**
+     * Writes the open batch now and waits for every batch being written (at most the etcd request timeout); called
+     * at shutdown by {@link WelcomeDispatcher#drain}, once the emails being sent are sent.
+     */
+    void flush() {
         Batch last;
         synchronized (this) {
             last = open;

@@ -8,7 +8,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -23,6 +22,7 @@ import dev.microkit.users.store.UserStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.context.Context;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
@@ -62,6 +62,8 @@ public class WelcomeDispatcher {
     /** Welcome emails fail to send: reported once, until one is sent again. */
     private final AtomicBoolean sendFailing = new AtomicBoolean();
     private volatile long timer = -1;
+    /** Shutdown began: no new poll, no new claim. */
+    private volatile boolean stopping;
     /**
      * The dispatcher's own Vert.x context, made at startup: every poll runs on it, never on the context of the
      * request or call whose completion started it (which would carry that request's trace into the sends).
@@ -92,11 +94,35 @@ public class WelcomeDispatcher {
         context.runOnContext(ignored -> timer = vertx.setPeriodic(config.pollInterval().toMillis(), tick -> poll()));
     }
 
-    @PreDestroy
-    void stop() {
+    /**
+     * Ends this replica's part at shutdown, after the HTTP server has answered the requests it had taken
+     * ({@code quarkus.shutdown.timeout}) and before {@link ReplicaLease} frees the replica's claims: stops polling,
+     * waits until every email being sent is sent and recorded, or failed and released (at most
+     * {@code outbox.claim-ttl}, after which other replicas take them up anyway), then has the recorder write its last
+     * batch. Freed earlier, a claim lets another replica send an email this one is still sending: sent twice.
+     */
+    void drain(@Observes ShutdownEvent event) {
+        stopping = true;
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
+        long deadline = System.nanoTime() + config.claimTtl().toNanos();
+        int waitedFor = inFlight.size();
+        while (!inFlight.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10); // the shutdown thread: the sends end on the event loops
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!inFlight.isEmpty()) {
+            LOG.warnf("Stopping with %d welcome email(s) still being sent; other replicas send them once their claims"
+                    + " expire, under the same idempotency key", inFlight.size());
+        } else if (waitedFor > 0) {
+            LOG.infof("Stopped sending welcome emails: the %d being sent were sent or put back", waitedFor);
+        }
+        recorder.flush();
     }
 
     /**
@@ -139,7 +165,7 @@ public class WelcomeDispatcher {
     }
 
     private void poll() {
-        if (!polling.compareAndSet(false, true)) {
+        if (stopping || !polling.compareAndSet(false, true)) {
             return;
         }
         String after = cursor;
@@ -173,7 +199,7 @@ public class WelcomeDispatcher {
     }
 
     private void claimAndSend(PendingWelcome entry) {
-        if (!inFlight.add(entry.userId())) {
+        if (stopping || !inFlight.add(entry.userId())) {
             return;
         }
         dispatching.incrementAndGet();
