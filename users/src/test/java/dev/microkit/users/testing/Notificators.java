@@ -57,8 +57,9 @@ public final class Notificators {
         return "/services/notificator/127.0.0.1:" + port;
     }
 
+    /** Asks again when a read fails: it may have gone to a member cut off from its peers, which cannot answer. */
     public static void awaitRegistered(EtcdCluster etcd, int port) {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).ignoreExceptions()
                 .until(() -> etcd.get(key(port)), Optional::isPresent);
     }
 }
