@@ -504,7 +504,9 @@ overload() {
   bench "$users_a_port" "$duration" > /dev/null # warm-up
   local rss_idle peak=0 out
   rss_idle=$(rss_mb "$u_pid")
-  "$openload_bin" -users "http://127.0.0.1:$users_a_port" -etcd "$ETCD_ENDPOINTS" -c "$connections" \
+  # niced: on this shared 2-core machine the client took more CPU than users once connections piled up (100-120% of
+  # 200% against users' 40-80%); it reports how far it fell behind its schedule (sent_in_s)
+  nice -n 19 "$openload_bin" -users "http://127.0.0.1:$users_a_port" -etcd "$ETCD_ENDPOINTS" -c "$connections" \
     -factor "${FACTOR:-3}" -d "$duration" > "$work/openload.json" &
   local load_pid=$!
   while kill -0 "$load_pid" 2>/dev/null; do
