@@ -40,6 +40,8 @@ public class SentRecorder {
     private final Duration requestTimeout;
     /** Recordings that will run when their batch closes; guarded by this. */
     private Batch open;
+    /** Stopping: every recording is written at once; guarded by this. */
+    private boolean atOnce;
     /** Batches being written, so that shutdown can wait for them; guarded by this. */
     private final List<CompletableFuture<Void>> writing = new ArrayList<>();
     /** Recording fails: reported once, until a batch is recorded again. */
@@ -80,7 +82,7 @@ public class SentRecorder {
             }
             open.users.add(sent);
             open.recorded.add(recorded);
-            if (open.users.size() >= config.recordBatch()) {
+            if (open.users.size() >= config.recordBatch() || atOnce) {
                 full = open;
                 open = null; // the next one opens a new batch
             }
@@ -128,6 +130,18 @@ public class SentRecorder {
     private synchronized void done(CompletableFuture<Void> written) {
         writing.remove(written);
         written.complete(null);
+    }
+
+    /** From now on each recording is written at once, the open batch now: the replica is stopping. */
+    void writeAtOnce() {
+        Batch last;
+        synchronized (this) {
+            atOnce = true;
+            last = open;
+        }
+        if (last != null) {
+            context.runOnContext(ignored -> close(last));
+        }
     }
 
     /**

@@ -14,7 +14,9 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.microkit.stork.etcd.EtcdConfig;
 import dev.microkit.users.notify.NotificatorClient;
+import dev.microkit.users.notify.NotificatorConfig;
 import dev.microkit.users.store.PendingWelcome;
 import dev.microkit.users.store.StoreUnavailableException;
 import dev.microkit.users.store.User;
@@ -62,6 +64,8 @@ public class WelcomeDispatcher {
     /** Welcome emails fail to send: reported once, until one is sent again. */
     private final AtomicBoolean sendFailing = new AtomicBoolean();
     private volatile long timer = -1;
+    /** How long an email being sent may take to be sent and recorded, at most. */
+    private final Duration longestPath;
     /** Shutdown began: no new poll, no new claim. */
     private volatile boolean stopping;
     /**
@@ -76,7 +80,10 @@ public class WelcomeDispatcher {
 
     @Inject
     WelcomeDispatcher(UserStore store, ReplicaLease lease, NotificatorClient notificator, SentRecorder recorder,
-            OutboxConfig config, Vertx vertx, MeterRegistry meters) {
+            OutboxConfig config, NotificatorConfig notificatorConfig, EtcdConfig etcd, Vertx vertx,
+            MeterRegistry meters) {
+        // an email being sent at once: its create (queue included), its send, its record (written at once)
+        this.longestPath = etcd.requestTimeout().plus(notificatorConfig.deadline()).plus(etcd.requestTimeout());
         Gauge.builder("users.outbox.pending", this, dispatcher -> dispatcher.pendingSeen)
                 .description("welcome emails waiting in the outbox (all replicas), as of this replica's last poll")
                 .register(meters);
@@ -96,17 +103,20 @@ public class WelcomeDispatcher {
 
     /**
      * Ends this replica's part at shutdown, after the HTTP server has answered the requests it had taken
-     * ({@code quarkus.shutdown.timeout}) and before {@link ReplicaLease} frees the replica's claims: stops polling,
-     * waits until every email being sent is sent and recorded, or failed and released (at most
-     * {@code outbox.claim-ttl}, after which other replicas take them up anyway), then has the recorder write its last
-     * batch. Freed earlier, a claim lets another replica send an email this one is still sending: sent twice.
+     * ({@code quarkus.shutdown.timeout}) and before {@link ReplicaLease} frees the replica's claims: stops polling, has
+     * the recorder write every batch at once from now on, and waits until every email being sent is sent and
+     * recorded, or failed and released: at most the longest path of one (create, send, record), and never longer
+     * than {@code outbox.claim-ttl}, after which other replicas take them up anyway. Then the recorder writes what is
+     * left. Freed earlier, a claim lets another replica send an email this one is still sending: sent twice.
      */
     void drain(@Observes ShutdownEvent event) {
         stopping = true;
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
-        long deadline = System.nanoTime() + config.claimTtl().toNanos();
+        recorder.writeAtOnce();
+        Duration bound = longestPath.compareTo(config.claimTtl()) < 0 ? longestPath : config.claimTtl();
+        long deadline = System.nanoTime() + bound.toNanos();
         int waitedFor = inFlight.size();
         while (!inFlight.isEmpty() && System.nanoTime() < deadline) {
             try {
@@ -117,8 +127,8 @@ public class WelcomeDispatcher {
             }
         }
         if (!inFlight.isEmpty()) {
-            LOG.warnf("Stopping with %d welcome email(s) still being sent; other replicas send them once their claims"
-                    + " expire, under the same idempotency key", inFlight.size());
+            LOG.warnf("Stopping with %d welcome email(s) still being sent after %d ms; other replicas send them once "
+                    + "their claims expire, under the same idempotency key", inFlight.size(), bound.toMillis());
         } else if (waitedFor > 0) {
             LOG.infof("Stopped sending welcome emails: the %d being sent were sent or put back", waitedFor);
         }
