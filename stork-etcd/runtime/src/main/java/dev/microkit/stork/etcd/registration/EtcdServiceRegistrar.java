@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
@@ -157,53 +157,101 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
     private void register(long mayStillLive) {
         Duration initial = settings.retryInitialBackoff();
         Duration max = settings.retryMaxBackoff().compareTo(initial) < 0 ? initial : settings.retryMaxBackoff();
-        AtomicLong candidate = new AtomicLong(mayStillLive);
-        Uni.createFrom().deferred(() -> candidate.get() == 0 ? attempt() : resume(candidate))
+        Candidate candidate = new Candidate(mayStillLive);
+        Uni.createFrom().deferred(() -> nextStep(candidate))
                 .onFailure(failure -> !isStopped()).invoke(this::reportFailure)
                 .onFailure(failure -> !isStopped()).retry().withBackOff(initial, max).indefinitely()
-                .subscribe().with(this::hold, failure -> LOG.debugf("Registration ended: %s", failure));
+                .subscribe().with(this::hold, failure -> {
+                    LOG.debugf("Registration ended: %s", failure);
+                    if (candidate.leaseId != 0) {
+                        revokeQuietly(candidate.leaseId); // stopped meanwhile; if the put landed, the key goes too
+                    }
+                });
     }
 
     /** The key was put on {@code leaseId} at {@code revision}. */
     private record Put(long leaseId, long revision) {
     }
 
-    /** One try: grant a lease, put the key on it; on failure the lease is revoked again, best effort. */
-    private Uni<Put> attempt() {
+    /**
+     * The lease one registration puts its key on, while it is not held yet: none (0: grant one), one that lives (put
+     * the key on it), or one that may have expired meanwhile ({@code ask} etcd first). A retry repeats only the step
+     * that failed, and grants a new lease rather than put on one that may expire before etcd answers (the old one
+     * expires by itself: revoking it would be one more call). A try makes one or two calls (three once, when a kept
+     * lease turns out to have expired): jetcd spreads calls over the members in turn, and a retry of three calls
+     * (grant, put, a revoke of the lease) met the same member with every put, for ever when that member took calls
+     * without answering them (cut off from its peers). Tries of one or two calls reach every member of any cluster
+     * that still has a majority.
+     */
+    private static final class Candidate {
+        volatile long leaseId;
+        volatile boolean ask;
+        /** {@link System#nanoTime()} until which the lease surely lives: its TTL counted from before it was asked. */
+        volatile long expiresNanos;
+
+        Candidate(long mayStillLive) {
+            this.leaseId = mayStillLive;
+            this.ask = mayStillLive != 0;
+        }
+
+        void lives(long leaseId, long askedNanos, long ttlSeconds) {
+            this.leaseId = leaseId;
+            this.ask = false;
+            this.expiresNanos = askedNanos + TimeUnit.SECONDS.toNanos(ttlSeconds);
+        }
+    }
+
+    private Uni<Put> nextStep(Candidate candidate) {
         if (isStopped()) {
             return Uni.createFrom().failure(new IllegalStateException("shutting down"));
         }
+        if (candidate.ask) {
+            return resume(candidate);
+        }
+        if (candidate.leaseId == 0
+                || System.nanoTime() + settings.requestTimeout().toNanos() - candidate.expiresNanos >= 0) {
+            return grant(candidate).chain(() -> put(candidate));
+        }
+        return put(candidate);
+    }
+
+    private Uni<Void> grant(Candidate candidate) {
+        long asked = System.nanoTime();
         return withDeadline(() -> etcd.getLeaseClient().grant(ttlSeconds()))
-                .map(granted -> granted.getID())
-                .chain(leaseId -> withDeadline(() -> etcd.getKVClient().put(keyBytes, valueBytes,
-                        PutOption.builder().withLeaseId(leaseId).build()))
-                        .onFailure().invoke(() -> revokeQuietly(leaseId))
-                        .map(put -> new Put(leaseId, put.getHeader().getRevision())));
+                .invoke(granted -> candidate.lives(granted.getID(), asked, granted.getTTL()))
+                .replaceWithVoid();
+    }
+
+    /** Puts the key on the candidate; a lease etcd no longer has is replaced at the next try. */
+    private Uni<Put> put(Candidate candidate) {
+        long leaseId = candidate.leaseId;
+        return withDeadline(() -> etcd.getKVClient().put(keyBytes, valueBytes,
+                PutOption.builder().withLeaseId(leaseId).build()))
+                .map(put -> new Put(leaseId, put.getHeader().getRevision()))
+                .onFailure(EtcdErrors::isLeaseNotFound).invoke(() -> candidate.leaseId = 0);
     }
 
     /**
-     * One try to keep {@code candidate}: when etcd still has it, the key is put back on it unless it is still there;
-     * when etcd does not, the candidate is forgotten and a new lease granted.
+     * Keeps a lease that may have expired: when etcd still has it, the key is put back on it unless it is still
+     * there; when etcd does not, a new lease is granted.
      */
-    private Uni<Put> resume(AtomicLong candidate) {
-        if (isStopped()) {
-            return Uni.createFrom().failure(new IllegalStateException("shutting down"));
-        }
-        long leaseId = candidate.get();
+    private Uni<Put> resume(Candidate candidate) {
+        long leaseId = candidate.leaseId;
+        long asked = System.nanoTime();
         return withDeadline(() -> etcd.getLeaseClient().timeToLive(leaseId,
                 LeaseOption.builder().withAttachedKeys().build()))
                 .chain(alive -> {
                     if (alive.getTTL() <= 0) {
                         LOG.infof("Lease %x has expired in etcd; registering %s on a new one", leaseId, key);
-                        candidate.set(0);
-                        return attempt();
+                        candidate.ask = false;
+                        candidate.leaseId = 0;
+                        return nextStep(candidate);
                     }
+                    candidate.lives(leaseId, asked, alive.getTTL());
                     if (holdsKey(alive)) {
                         return Uni.createFrom().item(new Put(leaseId, alive.getHeader().getRevision()));
                     }
-                    return withDeadline(() -> etcd.getKVClient().put(keyBytes, valueBytes,
-                            PutOption.builder().withLeaseId(leaseId).build()))
-                            .map(put -> new Put(leaseId, put.getHeader().getRevision()));
+                    return put(candidate);
                 });
     }
 

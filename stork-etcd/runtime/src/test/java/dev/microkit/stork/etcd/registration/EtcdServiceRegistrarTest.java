@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +33,7 @@ import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.etcd.EtcdMember;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -165,6 +169,60 @@ class EtcdServiceRegistrarTest {
             onCluster.deregisterServiceInstance("notificator").await().atMost(WAIT);
             assertTrue(cluster.get(KEY).isEmpty(), "the kept lease was revoked at deregistration");
         }
+    }
+
+    /**
+     * One member of three takes calls but does not answer them (paused, like a member cut off from its peers): jetcd's
+     * round robin sends it every third call. A retry that made three calls (grant, put, a revoke of the lease) sent
+     * every put to that member, for ever. The member is chosen so that the first put meets it.
+     */
+    @Test
+    void registersWhileOneMemberOfThreeTakesCallsWithoutAnsweringThem() throws Exception {
+        try (EtcdCluster cluster = EtcdCluster.start(3);
+                Client clusterClient = Client.builder().endpoints(cluster.endpoints().split(",")).build()) {
+            List<EtcdMember> next = roundRobinOrder(cluster, clusterClient);
+            if (next.get(1) == cluster.leader()) { // pause a follower: the other two go on as a cluster
+                readServingMember(clusterClient);
+                next = List.of(next.get(1), next.get(2), next.get(0));
+            }
+            EtcdMember unanswering = next.get(1); // the grant goes to next.get(0), the put to this one
+            unanswering.pause();
+            try {
+                EtcdServiceRegistrar onCluster = registrarOn(cluster, clusterClient);
+                onCluster.registerServiceInstance("notificator", Metadata.of(EtcdMetadataKey.class), "127.0.0.1",
+                        8082).await().atMost(WAIT);
+                assertEquals(onCluster.holding().orElseThrow().leaseId(), cluster.get(KEY).orElseThrow().getLease());
+                onCluster.deregisterServiceInstance("notificator").await().atMost(WAIT);
+            } finally {
+                unanswering.resume();
+            }
+        }
+    }
+
+    /** The members in the order the client's round robin calls them, starting with the one its next call goes to. */
+    private static List<EtcdMember> roundRobinOrder(EtcdCluster cluster, Client etcdClient) throws Exception {
+        Map<Long, EtcdMember> byId = new HashMap<>();
+        for (EtcdMember member : cluster.members()) {
+            byId.put(etcdClient.getMaintenanceClient().statusMember(member.clientUrl()).get(5, TimeUnit.SECONDS)
+                    .getHeader().getMemberId(), member);
+        }
+        List<Long> served = new ArrayList<>();
+        for (int call = 0; call < 100; call++) { // until every member is connected and the cycle shows twice
+            served.add(readServingMember(etcdClient));
+            int n = served.size();
+            if (n >= 6 && served.subList(n - 6, n - 3).equals(served.subList(n - 3, n))
+                    && new HashSet<>(served.subList(n - 3, n)).size() == 3) {
+                return served.subList(n - 3, n).stream().map(byId::get).toList();
+            }
+        }
+        throw new IllegalStateException("no round robin over the three members: " + served);
+    }
+
+    /** One serializable read (answered by whichever member gets it); the id of the member that answered. */
+    private static long readServingMember(Client etcdClient) throws Exception {
+        return etcdClient.getKVClient().get(ByteSequence.from("/any", UTF_8),
+                GetOption.builder().withSerializable(true).build()).get(5, TimeUnit.SECONDS).getHeader()
+                .getMemberId();
     }
 
     /** However jetcd delivers it: a put on a revoked lease (a raw gRPC status), a keep-alive of it (its own error). */
