@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -76,11 +77,21 @@ class ChaosIT {
             this(EtcdCluster.start(members), notificatorCount);
         }
 
+        /** Users and the notificators start at once: one after the other, JVM starts added up to 20 s. */
         Stack(EtcdCluster etcd, int notificatorCount) {
             this.etcd = etcd;
-            startUsers();
-            for (int i = 0; i < notificatorCount; i++) {
-                addNotificator();
+            try {
+                users = launchUsers(usersPort, ++usersStarts);
+                List<Integer> ports = new ArrayList<>();
+                for (int i = 0; i < notificatorCount; i++) {
+                    ports.add(FreePorts.next());
+                    startNotificator(ports.get(i));
+                }
+                awaitListening(users);
+                ports.forEach(port -> Notificators.awaitRegistered(etcd, port));
+            } catch (RuntimeException | Error e) {
+                close();
+                throw e;
             }
         }
 
@@ -93,15 +104,23 @@ class ChaosIT {
         }
 
         AppProcess startUsersOn(int port, int start) {
-            AppProcess started = AppProcess.start("chaos-users-" + port + "-" + start, USERS, Map.of(
+            return awaitListening(launchUsers(port, start));
+        }
+
+        private static AppProcess awaitListening(AppProcess users) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> users.log().contains("Listening on"));
+            return users;
+        }
+
+        /** Starts a users replica, without waiting for it. */
+        AppProcess launchUsers(int port, int start) {
+            return AppProcess.start("chaos-users-" + port + "-" + start, USERS, Map.of(
                     "ETCD_ENDPOINTS", etcd.endpoints(),
                     "QUARKUS_HTTP_PORT", String.valueOf(port),
                     "OUTBOX_POLL_INTERVAL", "300ms",
                     "OUTBOX_RETRY_INITIAL_BACKOFF", "300ms",
                     "OUTBOX_RETRY_MAX_BACKOFF", "2s",
                     "OUTBOX_CLAIM_TTL", "7s")); // longer than the creator's path, 6 s
-            await().atMost(Duration.ofSeconds(30)).until(() -> started.log().contains("Listening on"));
-            return started;
         }
 
         AppProcess addNotificator() {
@@ -113,9 +132,11 @@ class ChaosIT {
 
         /** Starts one more notificator, without waiting for it. */
         AppProcess startNotificator(int port) {
-            // registration retries within a second: with a member cut off, one attempt in two meets it and times out
+            // registration retries within a second: with a member cut off, some attempts meet it and time out
             AppProcess notificator = Notificators.start("notificator", etcd, port, Map.of(
-                    "REGISTRATION_TTL", TTL.toSeconds() + "s", "REGISTRATION_RETRY_MAX_BACKOFF", "1s"));
+                    "REGISTRATION_TTL", TTL.toSeconds() + "s", "REGISTRATION_RETRY_MAX_BACKOFF", "1s",
+                    // every failed registration attempt in the log, for the failure message
+                    "QUARKUS_LOG_CATEGORY__DEV_MICROKIT_STORK_ETCD__LEVEL", "DEBUG"));
             notificators.add(notificator);
             everyNotificator.add(notificator);
             return notificator;
@@ -129,10 +150,11 @@ class ChaosIT {
 
         @Override
         public void close() {
-            notificators.forEach(AppProcess::close);
+            List<AppProcess> processes = new ArrayList<>(notificators);
             if (users != null) {
-                users.close();
+                processes.add(users);
             }
+            AppProcess.closeAll(processes);
             etcd.close();
         }
     }
@@ -307,9 +329,14 @@ class ChaosIT {
                         AppProcess added = stack.startNotificator(FreePorts.next());
                         // jetcd spreads calls over every member, the cut-off one too: attempts to register and
                         // re-made watches meet it in turn and time out (2 s) or end (no leader, after about 3 s)
-                        await("the notificator started during the partition is called").atMost(Duration.ofSeconds(60))
-                                .pollInterval(Duration.ofMillis(100))
-                                .until(() -> added.log().contains("Sent email "));
+                        try {
+                            await("the notificator started during the partition is called")
+                                    .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                                    .until(() -> added.log().contains("Sent email "));
+                        } catch (ConditionTimeoutException e) {
+                            throw new AssertionError(e.getMessage() + "\n--- the new notificator:\n" + added.log()
+                                    + "\n--- users:\n" + stack.users.logTail(), e);
+                        }
                         System.out.printf("[chaos] partition: the new notificator was called %d ms after it was "
                                 + "started%n", (System.nanoTime() - start) / 1_000_000);
                         Thread.sleep(Math.max(0, cut.toMillis() - (System.nanoTime() - start) / 1_000_000));

@@ -56,8 +56,9 @@ class DynamicRoutingIT {
 
     @AfterEach
     void stopEverything() {
-        users.close();
-        notificators.forEach(AppProcess::close);
+        List<AppProcess> processes = new ArrayList<>(notificators);
+        processes.add(users);
+        AppProcess.closeAll(processes);
         etcd.close();
         // its watch ends with it, and is not reported as broken by the client closing under it
         assertFalse(users.warnings().contains("broken"), users.warnings());

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,8 @@ public final class AppProcess implements AutoCloseable {
     private final String name;
     private final Process process;
     private final Path log;
+    /** Guarded by this. */
+    private boolean terminated;
     private final long startedNanos;
 
     private AppProcess(String name, Process process, Path log, long startedNanos) {
@@ -73,9 +76,12 @@ public final class AppProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** SIGTERM: a graceful stop. Does not wait. */
-    public void terminate() {
-        process.destroy();
+    /** SIGTERM: a graceful stop. Does not wait. Sent once: a second one could cut the stop short. */
+    public synchronized void terminate() {
+        if (!terminated) {
+            terminated = true;
+            process.destroy();
+        }
     }
 
     /** SIGKILL: a crash. Waits until the process is gone. */
@@ -114,6 +120,15 @@ public final class AppProcess implements AutoCloseable {
     public String logTail() {
         List<String> lines = log().lines().toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+
+    /**
+     * Stops all of them gracefully at once (SIGTERM to each, then waits): a graceful stop takes its shutdown delay,
+     * which one after the other adds up. SIGKILL to any still running after 15 s.
+     */
+    public static void closeAll(Collection<AppProcess> processes) {
+        processes.forEach(AppProcess::terminate);
+        processes.forEach(AppProcess::close);
     }
 
     /** Stops the process gracefully (SIGTERM), so that it cleans up after itself; SIGKILL after 15 s. */
