@@ -49,9 +49,7 @@ public class UserCreation {
     @Inject
     UserCreation(UserStore store, OutboxConfig outbox, NotificatorConfig notificator, EtcdConfig etcd,
             WelcomeDispatcher welcome, MeterRegistry meters) {
-        // the creator's whole path: its create (its wait in the queue included), its send, and the record of it
-        Duration creatorPath = etcd.requestTimeout().plus(notificator.deadline()).plus(outbox.recordDelay())
-                .plus(etcd.requestTimeout());
+        Duration creatorPath = outbox.creatorPath(etcd.requestTimeout(), notificator.deadline(), outbox.recordDelay());
         if (outbox.claimTtl().compareTo(creatorPath) <= 0) {
             // else another replica may send a welcome email its creator is still sending or recording: sent twice
             throw new ConfigurationException("outbox.claim-ttl (" + outbox.claimTtl().toMillis()

@@ -27,6 +27,15 @@ public interface OutboxConfig {
     @DurationMin(seconds = 2, message = "outbox.claim-ttl must be at least 2s")
     Duration claimTtl();
 
+    /**
+     * The longest a new user's welcome email, sent at once, keeps the replica that creates it: the create (its wait in
+     * the queue included) and the record, each within {@code requestTimeout}, the send within {@code sendDeadline},
+     * and {@code recordWait} before the record is written.
+     */
+    default Duration creatorPath(Duration requestTimeout, Duration sendDeadline, Duration recordWait) {
+        return requestTimeout.plus(sendDeadline).plus(recordWait).plus(requestTimeout);
+    }
+
     /** Pause before the second attempt; it doubles with each failed attempt. */
     @WithDefault("1s")
     Duration retryInitialBackoff();

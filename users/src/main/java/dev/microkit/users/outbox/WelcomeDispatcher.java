@@ -82,8 +82,8 @@ public class WelcomeDispatcher {
     WelcomeDispatcher(UserStore store, ReplicaLease lease, NotificatorClient notificator, SentRecorder recorder,
             OutboxConfig config, NotificatorConfig notificatorConfig, EtcdConfig etcd, Vertx vertx,
             MeterRegistry meters) {
-        // an email being sent at once: its create (queue included), its send, its record (written at once)
-        this.longestPath = etcd.requestTimeout().plus(notificatorConfig.deadline()).plus(etcd.requestTimeout());
+        // while draining, the recorder writes at once
+        this.longestPath = config.creatorPath(etcd.requestTimeout(), notificatorConfig.deadline(), Duration.ZERO);
         Gauge.builder("users.outbox.pending", this, dispatcher -> dispatcher.pendingSeen)
                 .description("welcome emails waiting in the outbox (all replicas), as of this replica's last poll")
                 .register(meters);
