@@ -10,7 +10,6 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import dev.microkit.users.store.CreateOutcomeUnknownException;
-import dev.microkit.users.store.CreateQueueFullException;
 import dev.microkit.users.store.DuplicateEmailException;
 import dev.microkit.users.store.IdempotencyKeyReusedException;
 import dev.microkit.users.store.StoreUnavailableException;
@@ -44,7 +43,7 @@ public class ErrorMappers {
 
     /** Refused at once, before waiting: not logged one by one (a flood would flood the log too); counted by status. */
     @ServerExceptionMapper
-    public Response queueFull(CreateQueueFullException e) {
+    public Response tooMany(CreateAdmission.TooManyCreatesException e) {
         return retryLater(e.getMessage());
     }
 

@@ -43,12 +43,13 @@ public class UserCreation {
     private final UserStore store;
     private final Duration heldFor;
     private final WelcomeDispatcher welcome;
+    private final CreateAdmission admission;
     private final Counter welcomedAtOnce;
     private final Counter welcomePending;
 
     @Inject
     UserCreation(UserStore store, OutboxConfig outbox, NotificatorConfig notificator, EtcdConfig etcd,
-            WelcomeDispatcher welcome, MeterRegistry meters) {
+            WelcomeDispatcher welcome, CreateAdmission admission, MeterRegistry meters) {
         Duration creatorPath = outbox.creatorPath(etcd.requestTimeout(), notificator.deadline(), outbox.recordDelay());
         if (outbox.claimTtl().compareTo(creatorPath) <= 0) {
             // else another replica may send a welcome email its creator is still sending or recording: sent twice
@@ -60,6 +61,7 @@ public class UserCreation {
         this.store = store;
         this.heldFor = outbox.claimTtl();
         this.welcome = welcome;
+        this.admission = admission;
         // The other outcomes (400, 409, 413, 503) are in Quarkus' http_server_requests_seconds, by status.
         this.welcomedAtOnce = created(meters, "sent");
         this.welcomePending = created(meters, "pending");
@@ -69,13 +71,15 @@ public class UserCreation {
      * @param idempotencyKey the request's {@code Idempotency-Key}, or null
      * @param trace          the trace of the request that asks, carried into the welcome email's call: later steps
      *                       may run on other threads
-     * @return the user; a failure (conflict, store unavailable) when nothing was created
+     * @return the user; a failure (conflict, store unavailable, too many creates in progress) when nothing was created
      */
     public Uni<Created> create(String email, String idempotencyKey, Context trace) {
-        String id = UUID.randomUUID().toString();
-        return welcome.sendingAtOnce(id, store.create(id, email, heldFor, idempotencyKey))
-                .chain(stored -> stored.repeated() ? Uni.createFrom().item(earlier(stored.user()))
-                        : welcomed(stored.user(), trace));
+        return admission.admit(() -> {
+            String id = UUID.randomUUID().toString();
+            return welcome.sendingAtOnce(id, store.create(id, email, heldFor, idempotencyKey))
+                    .chain(stored -> stored.repeated() ? Uni.createFrom().item(earlier(stored.user()))
+                            : welcomed(stored.user(), trace));
+        });
     }
 
     /** A user an earlier request with the same idempotency key created: its welcome email is that request's. */

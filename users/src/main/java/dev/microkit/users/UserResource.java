@@ -57,7 +57,7 @@ public class UserResource {
             + "Idempotency-Key is malformed")
     @APIResponse(responseCode = "409", description = "a user with this email exists")
     @APIResponse(responseCode = "422", description = "the Idempotency-Key was used before with another body")
-    @APIResponse(responseCode = "503", description = "etcd unavailable, too many creates waiting for it, or this "
+    @APIResponse(responseCode = "503", description = "etcd unavailable, too many creates in progress, or this "
             + "replica stopping (with Retry-After): nothing was stored")
     @APIResponse(responseCode = "504", description = "etcd did not answer in time after the user was sent to it: it "
             + "may or may not be stored; ask again with the same Idempotency-Key to learn which")

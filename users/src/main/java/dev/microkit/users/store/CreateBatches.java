@@ -33,8 +33,8 @@ import io.grpc.Status;
 /**
  * Creates users in as few etcd transactions as the load allows (etcd spends most of a small transaction on the
  * request itself: its gRPC call, its raft entry, its apply). At most {@code store.create-transactions} are in flight
- * at a time; users that come meanwhile queue (at most {@code store.create-queue}), and the next transaction takes every
- * queued one, up to {@code store.create-batch}. No timer: a request that finds the way free is written at once, alone.
+ * at a time; users that come meanwhile queue (as many as {@code create.max-in-progress} lets in), and the next
+ * transaction takes every queued one, up to {@code store.create-batch}. No timer: a request that finds the way free is written at once, alone.
  * <p>
  * A batch is written in one transaction if every user's unique keys (its email's, its idempotency key's) are free,
  * the common case and the cheapest for etcd; if one is taken, the batch goes again at once as one transaction of a
@@ -126,7 +126,6 @@ final class CreateBatches {
     private final KV kv;
     private final int maxBatch;
     private final int maxTransactions;
-    private final int maxQueued;
     private final Duration timeout;
     private final ArrayDeque<Creation<?>> queue = new ArrayDeque<>(); // guarded by this
     private int transactions; // in flight, or pausing before the next attempt; guarded by this
@@ -135,7 +134,6 @@ final class CreateBatches {
         this.kv = kv;
         this.maxBatch = config.createBatch();
         this.maxTransactions = config.createTransactions();
-        this.maxQueued = config.createQueue();
         this.timeout = timeout;
     }
 
@@ -144,8 +142,8 @@ final class CreateBatches {
      * @param writes     every write of the user, the unique keys' included
      * @param written    the outcome once the user is written
      * @param refused    the outcome when a unique key is taken, from the keys' values (null: free)
-     * @return the outcome; or a failure: {@link CreateQueueFullException} or a {@link TimeoutException} (nothing was
-     *         stored), {@link CreateOutcomeUnknownException}, or what etcd answered
+     * @return the outcome; or a failure: a {@link TimeoutException} (nothing was stored),
+     *         {@link CreateOutcomeUnknownException}, or what etcd answered
      */
     <T> CompletableFuture<T> create(List<ByteSequence> uniqueKeys, List<Op> writes, T written,
             Function<List<ByteSequence>, T> refused) {
@@ -153,9 +151,6 @@ final class CreateBatches {
                 System.nanoTime() + timeout.toNanos());
         boolean write;
         synchronized (this) {
-            if (queue.size() >= maxQueued) {
-                return CompletableFuture.failedFuture(new CreateQueueFullException(maxQueued));
-            }
             queue.add(creation);
             write = transactions < maxTransactions;
             if (write) {

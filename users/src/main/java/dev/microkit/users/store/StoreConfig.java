@@ -27,12 +27,4 @@ public interface StoreConfig {
     @WithDefault("2")
     @Min(1)
     int createTransactions();
-
-    /**
-     * Users waiting for a transaction, at most: past it a create is refused at once (503 with {@code Retry-After}),
-     * before it costs memory or waits for a deadline it cannot meet.
-     */
-    @WithDefault("1000")
-    @Min(1)
-    int createQueue();
 }

@@ -98,7 +98,7 @@ public class UserStore {
      * @return the user created, or the one an earlier request with the same idempotency key created; failures:
      *         {@link DuplicateEmailException} when the email is taken, {@link IdempotencyKeyReusedException} when the
      *         key was used with another email, {@link StoreUnavailableException} when nothing was stored, or
-     *         {@link CreateOutcomeUnknownException}, {@link CreateQueueFullException}
+     *         {@link CreateOutcomeUnknownException}
      */
     public Uni<Stored> create(String id, String email, Duration heldFor, String idempotencyKey) {
         User user = new User(id, email, Instant.now(), User.Notification.pending());
@@ -250,8 +250,7 @@ public class UserStore {
 
     /** etcd's failures become a {@link StoreUnavailableException}; the creates' own answers stay as they are. */
     private <T> Uni<T> answer(String what, Uni<T> answer) {
-        return answer.onFailure(failure -> !(failure instanceof CreateOutcomeUnknownException
-                || failure instanceof CreateQueueFullException))
+        return answer.onFailure(failure -> !(failure instanceof CreateOutcomeUnknownException))
                 .transform(failure -> StoreUnavailableException.because(what, failure, timeout,
                         EtcdErrors.describe(failure, lastFailure)));
     }

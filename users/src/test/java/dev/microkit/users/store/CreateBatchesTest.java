@@ -323,43 +323,6 @@ class CreateBatchesTest {
                 again.user().id());
     }
 
-    /** Past store.create-queue, creates are refused at once, before they wait; those that waited end by deadline. */
-    @Test
-    void pastTheQueueBoundCreatesAreRefusedAtOnce() throws Exception {
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        store.create(UUID.randomUUID().toString(), "warm-" + run + "@example.com", HELD_FOR, null).await()
-                .atMost(Duration.ofSeconds(10));
-        int over = 50;
-        int asked = config.createTransactions() + config.createQueue() + over;
-        List<CompletableFuture<UserStore.Stored>> creates = new ArrayList<>();
-        long refusedWithin;
-        etcd.member(0).pause();
-        try {
-            for (int i = 0; i < asked; i++) {
-                creates.add(store.create(UUID.randomUUID().toString(), "q" + i + "-" + run + "@example.com",
-                        HELD_FOR, null).subscribeAsCompletionStage());
-            }
-            long start = System.nanoTime();
-            for (CompletableFuture<UserStore.Stored> create : creates.subList(asked - over, asked)) {
-                ExecutionException refused = assertThrows(ExecutionException.class,
-                        () -> create.get(500, TimeUnit.MILLISECONDS));
-                assertInstanceOf(CreateQueueFullException.class, refused.getCause());
-            }
-            refusedWithin = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            for (CompletableFuture<UserStore.Stored> create : creates.subList(0, asked - over)) {
-                ExecutionException failure = assertThrows(ExecutionException.class,
-                        () -> create.get(etcdConfig.requestTimeout().toMillis() + 5000, TimeUnit.MILLISECONDS));
-                assertTrue(failure.getCause() instanceof StoreUnavailableException
-                        || failure.getCause() instanceof CreateOutcomeUnknownException, failure.getCause().toString());
-            }
-        } finally {
-            etcd.member(0).resume();
-        }
-        assertTrue(refusedWithin < 500, "refused within " + refusedWithin + " ms");
-        assertEquals("after-" + run + "@example.com", store.create(UUID.randomUUID().toString(),
-                "after-" + run + "@example.com", HELD_FOR, null).await().atMost(Duration.ofSeconds(10)).user().email());
-    }
-
     private static ByteSequence bytes(String text) {
         return ByteSequence.from(text, UTF_8);
     }

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
 
+import dev.microkit.testing.process.Signals;
 import dev.microkit.testing.tls.TestCertificates;
 
 /**
@@ -140,18 +141,7 @@ public final class EtcdMember {
         if (process == null || !process.isAlive()) {
             throw new IllegalStateException(this.name + " is not running");
         }
-        try {
-            int exit = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start()
-                    .waitFor();
-            if (exit != 0) {
-                throw new IllegalStateException("kill -" + name + " " + process.pid() + " exited with " + exit);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Signals.send(process, name);
     }
 
     /** Starts the process and waits until it reports itself healthy. */

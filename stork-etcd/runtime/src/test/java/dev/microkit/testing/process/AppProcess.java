@@ -84,6 +84,16 @@ public final class AppProcess implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the process stalls, its connections stay open and nothing is answered, as in a long GC pause. */
+    public void pause() {
+        Signals.send(process, "STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public void resume() {
+        Signals.send(process, "CONT");
+    }
+
     /** SIGKILL: a crash. Waits until the process is gone. */
     public void kill() {
         process.destroyForcibly();
