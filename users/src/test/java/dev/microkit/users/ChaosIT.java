@@ -519,6 +519,81 @@ class ChaosIT {
         }
     }
 
+    /**
+     * A users replica stopped (SIGTERM) while etcd takes calls without answering them (SIGSTOP): its stop ends within
+     * its bound all the same (every etcd call at shutdown has a deadline), each request it took is answered (503 or
+     * 504 while etcd is paused), and once etcd is back the other replica sends every welcome email left pending.
+     */
+    @Test
+    @Order(13)
+    void usersReplicaStoppedWhileEtcdPaused() throws Exception {
+        try (Stack stack = new Stack(1, 3); AppProcess other = stack.startUsersOn(FreePorts.next(), 1)) {
+            CreateLoad load = CreateLoad.start(stack.users(), 2 * CLIENTS);
+            Thread.sleep(scaled(2, 5).toMillis());
+            long stopping;
+            long stopMillis;
+            long paused = System.nanoTime();
+            stack.etcd.member(0).pause();
+            try {
+                Thread.sleep(300); // creates, sends and records now wait for etcd
+                stopping = System.nanoTime();
+                stack.users.terminate();
+                stack.users.awaitExit(Duration.ofSeconds(60));
+                stopMillis = (System.nanoTime() - stopping) / 1_000_000;
+                Thread.sleep(scaled(1, 3).toMillis());
+            } finally {
+                stack.etcd.member(0).resume();
+            }
+            String stoppedLog = stack.users.log();
+            CreateLoad.Result result = load.stop();
+
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> stack.count("/users/outbox/") == 0);
+            long cut = result.outcomes().stream()
+                    .filter(outcome -> outcome.status() == -1 && outcome.startNanos() < stopping).count();
+            long excused = result.outcomes().stream()
+                    .filter(outcome -> outcome.status() == 503 || outcome.status() == 504).count();
+            List<String> wrong = result.outcomes().stream()
+                    .filter(outcome -> outcome.status() != 201 && outcome.status() != 503 && outcome.status() != 504
+                            && !(outcome.status() == -1 && outcome.startNanos() >= stopping))
+                    .map(outcome -> outcome.status() + " " + outcome.email()).toList();
+            long storedAfter503 = result.outcomes().stream().filter(outcome -> outcome.status() == 503)
+                    .filter(outcome -> stack.etcd.get("/users/by-email/" + outcome.email()).isPresent()).count();
+            long lostUsers = 0;
+            long unwelcomed = 0;
+            for (CreateLoad.Outcome outcome : result.outcomes()) {
+                if (outcome.status() == 201) {
+                    var kv = stack.etcd.get("/users/by-id/" + outcome.userId());
+                    if (kv.isEmpty()) {
+                        lostUsers++;
+                    } else if (!"sent".equals(JSON.readTree(kv.get().getValue().toString(UTF_8))
+                            .path("notification").path("state").asText())) {
+                        unwelcomed++;
+                    }
+                }
+            }
+            long duplicates = sentPerEmail(stack, "load-").values().stream().mapToLong(n -> n - 1).sum();
+            long lastFelt = result.outcomes().stream().filter(outcome -> outcome.status() != 201 || outcome.pending())
+                    .mapToLong(CreateLoad.Outcome::endNanos).max().orElse(paused);
+            TABLE.add(String.format("| %-38s | %8d | %8d | %13d | %10d | %10d | %13d | %10d | %7d | %11d |",
+                    "users stopped while etcd paused", result.requests(), cut + wrong.size(), excused,
+                    storedAfter503, lostUsers, unwelcomed, duplicates, result.p99Millis(),
+                    Math.max(0, lastFelt - paused) / 1_000_000));
+            System.out.printf("[chaos] users stopped while etcd paused: %s; stopped in %d ms%n", result, stopMillis);
+
+            assertEquals(List.of(), wrong, "every answer a 201, a 503 or a 504");
+            assertEquals(0, cut, "requests taken before the stop and never answered; its log:\n" + stoppedLog.lines()
+                    .filter(line -> !line.contains(" INFO ")).limit(40).collect(Collectors.joining("\n")));
+            assertEquals(0, storedAfter503, "answered 503 (nothing stored) but stored");
+            assertEquals(0, lostUsers, "users answered 201 but not stored");
+            assertEquals(0, unwelcomed, "users never welcomed");
+            // quarkus.shutdown.timeout (10 s) bounds the wait for requests; the drain and the lease's revoke follow
+            assertTrue(stopMillis < 20_000, "stopped in " + stopMillis + " ms; its log:\n" + stoppedLog.lines()
+                    .filter(line -> !line.contains(" DEBUG ")).skip(Math.max(0, stoppedLog.lines().count() - 30))
+                    .collect(Collectors.joining("\n")));
+        }
+    }
+
     /** How often each email whose address starts with {@code prefix} was sent, from every notificator's log. */
     private static Map<String, Long> sentPerEmail(Stack stack, String prefix) {
         Map<String, Long> sent = new HashMap<>();
