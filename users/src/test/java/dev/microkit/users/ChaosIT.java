@@ -247,7 +247,7 @@ class ChaosIT {
             long duplicates = sentPerEmail(stack, "load-").values().stream().mapToLong(n -> n - 1).sum();
             long recoveryMillis = (lastFelt - faultStart) / 1_000_000;
 
-            TABLE.add(String.format("| %-38s | %8d | %8d | %13d | %10d | %10d | %13d | %10d | %7d | %11d |",
+            TABLE.add(String.format("| %-40s | %8d | %8d | %13d | %10d | %10d | %13d | %10d | %7d | %11d |",
                     name, result.requests(), failures, excused, storedAfter503, lostUsers, lostNotifications,
                     duplicates, result.p99Millis(), recoveryMillis));
             System.out.printf("[chaos] %s: %s%n", name, result);
@@ -446,7 +446,7 @@ class ChaosIT {
                 long duplicates = sentPerEmail.values().stream().mapToLong(n -> n - 1).sum();
                 long unsent = emails - sentPerEmail.size();
                 Collections.sort(latencies);
-                TABLE.add(String.format("| %-38s | %8d | %8d | %13d | %10d | %10d | %13d | %10d | %7d | %11d |",
+                TABLE.add(String.format("| %-40s | %8d | %8d | %13d | %10d | %10d | %13d | %10d | %7d | %11d |",
                         "2 users replicas, same emails at once", 2L * emails, failures, 0, 0, emails - created,
                         unsent, duplicates, latencies.get(latencies.size() * 99 / 100), 0));
 
@@ -502,7 +502,7 @@ class ChaosIT {
                     }
                 }
                 long duplicates = sentPerEmail(stack, "load-").values().stream().mapToLong(n -> n - 1).sum();
-                TABLE.add(String.format("| %-38s | %8d | %8d | %13d | %10d | %10d | %13d | %10d | %7d | %11d |",
+                TABLE.add(String.format("| %-40s | %8d | %8d | %13d | %10d | %10d | %13d | %10d | %7d | %11d |",
                         "users replica stopped under load", result.requests(), cut + wrong.size(),
                         refusedWhileStopping.size(), storedAfter503, 0, unwelcomed, duplicates, result.p99Millis(), 0));
                 System.out.printf("[chaos] users stopped under load: %s; %d answered 503 while it stopped, %d not "
@@ -575,7 +575,7 @@ class ChaosIT {
             long duplicates = sentPerEmail(stack, "load-").values().stream().mapToLong(n -> n - 1).sum();
             long lastFelt = result.outcomes().stream().filter(outcome -> outcome.status() != 201 || outcome.pending())
                     .mapToLong(CreateLoad.Outcome::endNanos).max().orElse(paused);
-            TABLE.add(String.format("| %-38s | %8d | %8d | %13d | %10d | %10d | %13d | %10d | %7d | %11d |",
+            TABLE.add(String.format("| %-40s | %8d | %8d | %13d | %10d | %10d | %13d | %10d | %7d | %11d |",
                     "users stopped while etcd paused", result.requests(), cut + wrong.size(), excused,
                     storedAfter503, lostUsers, unwelcomed, duplicates, result.p99Millis(),
                     Math.max(0, lastFelt - paused) / 1_000_000));
@@ -615,9 +615,9 @@ class ChaosIT {
     @AfterAll
     static void printTable() {
         System.out.println("[chaos] " + (FULL ? "full" : "short") + " suite, " + CLIENTS + " clients of POST /create");
-        System.out.println("| scenario                               | requests | failures | 503/504 etcd  "
+        System.out.println("| scenario                                 | requests | failures | 503/504 etcd  "
                 + "| 503 stored | lost users | lost notific. | duplicates | p99 ms | recovery ms |");
-        System.out.println("|----------------------------------------|---------:|---------:|--------------:"
+        System.out.println("|------------------------------------------|---------:|---------:|--------------:"
                 + "|-----------:|-----------:|--------------:|-----------:|-------:|------------:|");
         TABLE.forEach(System.out::println);
     }
