@@ -64,8 +64,11 @@ public class WelcomeDispatcher {
     /** Welcome emails fail to send: reported once, until one is sent again. */
     private final AtomicBoolean sendFailing = new AtomicBoolean();
     private volatile long timer = -1;
-    /** How long an email being sent may take to be sent and recorded, at most. */
-    private final Duration longestPath;
+    /**
+     * How long the stop waits for the emails being sent: the longest path of one (create, send, record at once), and
+     * never longer than {@code outbox.claim-ttl}.
+     */
+    private final Duration drainBound;
     /** Shutdown began: no new poll, no new claim. */
     private volatile boolean stopping;
     /**
@@ -83,7 +86,8 @@ public class WelcomeDispatcher {
             OutboxConfig config, NotificatorConfig notificatorConfig, EtcdConfig etcd, Vertx vertx,
             MeterRegistry meters) {
         // while draining, the recorder writes at once
-        this.longestPath = config.creatorPath(etcd.requestTimeout(), notificatorConfig.deadline(), Duration.ZERO);
+        Duration longestPath = config.creatorPath(etcd.requestTimeout(), notificatorConfig.deadline(), Duration.ZERO);
+        this.drainBound = longestPath.compareTo(config.claimTtl()) < 0 ? longestPath : config.claimTtl();
         Gauge.builder("users.outbox.pending", this, dispatcher -> dispatcher.pendingSeen)
                 .description("welcome emails waiting in the outbox (all replicas), as of this replica's last poll")
                 .register(meters);
@@ -115,8 +119,7 @@ public class WelcomeDispatcher {
             vertx.cancelTimer(timer);
         }
         recorder.writeAtOnce();
-        Duration bound = longestPath.compareTo(config.claimTtl()) < 0 ? longestPath : config.claimTtl();
-        long deadline = System.nanoTime() + bound.toNanos();
+        long deadline = System.nanoTime() + drainBound.toNanos();
         int waitedFor = inFlight.size();
         while (!inFlight.isEmpty() && System.nanoTime() < deadline) {
             try {
@@ -128,7 +131,7 @@ public class WelcomeDispatcher {
         }
         if (!inFlight.isEmpty()) {
             LOG.warnf("Stopping with %d welcome email(s) still being sent after %d ms; other replicas send them once "
-                    + "their claims expire, under the same idempotency key", inFlight.size(), bound.toMillis());
+                    + "their claims expire, under the same idempotency key", inFlight.size(), drainBound.toMillis());
         } else if (waitedFor > 0) {
             LOG.infof("Stopped sending welcome emails: the %d being sent were sent or put back", waitedFor);
         }
