@@ -89,6 +89,17 @@ echo "  first 201 $(seconds_since "$started") s after up"
 compose logs users notificator 2>/dev/null | grep -o '[a-z]* 1.0.0-SNAPSHOT native (powered by Quarkus [^)]*) started in [0-9.]*s' \
   | sed 's/ (powered by Quarkus [^)]*)//; s/^/  /' | sort || true
 await_registrations 3 30
+# every container of the two services reports healthy (the images' HEALTHCHECK: readiness, through bash's /dev/tcp)
+for service in notificator users; do
+  for container in $(compose ps -q "$service"); do
+    until [ "$($DOCKER inspect -f '{{.State.Health.Status}}' "$container")" = healthy ]; do
+      within "$started" 90 || { fail "$service container $container not healthy within 90 s of up: \
+$($DOCKER inspect -f '{{json .State.Health}}' "$container" | tail -c 400)"; break; }
+      sleep 0.5
+    done
+  done
+done
+echo "  every notificator and users container healthy $(seconds_since "$started") s after up"
 addresses=$(etcdctl get --prefix /services/notificator/ --print-value-only | grep -o '"Addr":"[^"]*"' | cut -d'"' -f4)
 echo "  registered: $(echo "$addresses" | tr '\n' ' ')"
 if echo "$addresses" | grep -q '^127\.'; then fail "a notificator registered a loopback address"; fi

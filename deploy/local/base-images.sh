@@ -7,7 +7,8 @@
 # Otherwise it assembles each from the files of this machine's Debian packages (dpkg -L), imports it (docker import)
 # and tags it with the upstream name, so that neither the Dockerfiles nor docker-compose.yml change:
 #   - etcd: Debian's etcd-server and etcd-client (etcd 3.4, where the real image has 3.5; same flags, same API);
-#   - micro: glibc, a shell and coreutils (the Dockerfile's RUN chown), /tmp, and, when the executables were built by
+#   - micro: glibc, bash as /bin/sh and coreutils, as in the UBI micro image (the Dockerfiles' RUN chown, and their
+#     HEALTHCHECK, which opens its connection with bash's /dev/tcp), /tmp, and, when the executables were built by
 #     the stand-in native toolchain (../shared/native-toolchain, an RPATH to its jdkshared folder), that folder: such
 #     executables link the JDK's libraries dynamically, a real Mandrel build does not.
 #
@@ -57,8 +58,8 @@ import() { # dir image: imports the tree as image, with a PATH
 rootfs "$work/etcd" etcd-server etcd-client libc6
 import "$work/etcd" "$ETCD_IMAGE"
 
-rootfs "$work/micro" libc6 libgcc-s1 zlib1g dash coreutils libselinux1 libpcre2-8-0
-ln -sfn dash "$work/micro/usr/bin/sh"
+rootfs "$work/micro" libc6 libgcc-s1 zlib1g bash libtinfo6 coreutils libselinux1 libpcre2-8-0
+ln -sfn bash "$work/micro/usr/bin/sh"
 if [ -n "$runner" ]; then
   rpath=$(readelf -d "$runner" 2>/dev/null | sed -n 's/.*(RPATH).*\[\(.*\)\]/\1/p')
   if [ -n "$rpath" ]; then
