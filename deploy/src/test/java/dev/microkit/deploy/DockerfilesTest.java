@@ -47,6 +47,26 @@ class DockerfilesTest {
         assertTrue(dockerignore.contains("\n*\n!target/*-runner\n"), "the module context sends the executable only");
     }
 
+    /**
+     * Both native images probe readiness with bash alone (the micro image has no curl), on the port the service
+     * serves HTTP on by default, or on {@code QUARKUS_HTTP_PORT} when it is set.
+     */
+    @ParameterizedTest
+    @CsvSource({ "notificator,8083", "users,8802" })
+    void nativeImagesProbeReadinessOnTheServicesHttpPort(String module, String httpPort) throws Exception {
+        String properties = Files.readString(Path.of("..", module, "src", "main", "resources",
+                "application.properties"));
+        assertTrue(properties.contains("\nquarkus.http.port=" + httpPort + "\n"), "the service's HTTP port");
+        String probe = "HEALTHCHECK --interval=5s --timeout=2s --start-period=10s --retries=3 CMD [\"bash\", \"-c\", "
+                + "\"exec 3<>/dev/tcp/127.0.0.1/${QUARKUS_HTTP_PORT:-" + httpPort + "} && printf 'GET /q/health/ready "
+                + "HTTP/1.0\\\\r\\\\n\\\\r\\\\n' >&3 && read -r _ status _ <&3 && [ \\\"$status\\\" = 200 ]\"]\n"
+                + "ENTRYPOINT";
+        for (String file : new String[] { "Dockerfile.native-micro", "Dockerfile.multistage" }) {
+            String dockerfile = Files.readString(Path.of("..", module, "src", "main", "docker", file));
+            assertTrue(dockerfile.contains(probe), module + "/" + file + " probes " + httpPort + ":\n" + probe);
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({ "notificator,8082 8083", "users,8802" })
     void jvmImageRunsAsNonRootOnTheServicesPort(String module, String ports) throws Exception {
