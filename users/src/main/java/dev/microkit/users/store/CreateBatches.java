@@ -34,7 +34,8 @@ import io.grpc.Status;
  * Creates users in as few etcd transactions as the load allows (etcd spends most of a small transaction on the
  * request itself: its gRPC call, its raft entry, its apply). At most {@code store.create-transactions} are in flight
  * at a time; users that come meanwhile queue (as many as {@code create.max-in-progress} lets in), and the next
- * transaction takes every queued one, up to {@code store.create-batch}. No timer: a request that finds the way free is written at once, alone.
+ * transaction takes every queued one, up to {@code store.create-batch}. No timer: a request that finds the way free is
+ * written at once, alone.
  * <p>
  * A batch is written in one transaction if every user's unique keys (its email's, its idempotency key's) are free,
  * the common case and the cheapest for etcd; if one is taken, the batch goes again at once as one transaction of a
