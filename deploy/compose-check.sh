@@ -137,13 +137,13 @@ compose stop notificator >/dev/null 2>&1
 for i in 1 2 3 4 5; do
   curl -s -o /dev/null -XPOST "$users/create" -d "{\"email\": \"pending-$i@example.com\"}"
 done
-pending=$(keys /users/outbox/)
+pending=$(keys /users/outbox-due/)
 echo "  pending welcome emails: $pending"
 [ "$pending" -ge 5 ] || fail "expected at least 5 pending welcome emails, saw $pending"
 t=$(date +%s%N); compose restart users >/dev/null 2>&1; echo "  users restarted in $(seconds_since "$t") s"
 compose up -d --no-build --no-recreate --scale notificator=3 notificator >/dev/null 2>&1
 t=$(date +%s%N)
-until [ "$(keys /users/outbox/)" = 0 ]; do
+until [ "$(keys /users/outbox-due/)" = 0 ]; do
   within "$t" 60 || { fail "the outbox did not drain within 60 s"; break; }
   sleep 0.5
 done

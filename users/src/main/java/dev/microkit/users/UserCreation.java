@@ -78,7 +78,7 @@ public class UserCreation {
             String id = UUID.randomUUID().toString();
             return welcome.sendingAtOnce(id, store.create(id, email, heldFor, idempotencyKey))
                     .chain(stored -> stored.repeated() ? Uni.createFrom().item(earlier(stored.user()))
-                            : welcomed(stored.user(), trace));
+                            : welcomed(stored, trace));
         });
     }
 
@@ -90,8 +90,9 @@ public class UserCreation {
                 sent ? null : User.Notification.PENDING);
     }
 
-    private Uni<Created> welcomed(User user, Context trace) {
-        return welcome.sendNow(user, trace)
+    private Uni<Created> welcomed(UserStore.Stored stored, Context trace) {
+        User user = stored.user();
+        return welcome.sendNow(user, stored.welcome(), trace)
                 .map(notificationId -> new Created(user.id(), user.email(), notificationId, null))
                 .onFailure().recoverWithItem(() -> new Created(user.id(), user.email(), null,
                         User.Notification.PENDING))

@@ -37,6 +37,7 @@ import dev.microkit.testing.process.AppProcess;
 import dev.microkit.testing.process.Artifact;
 import dev.microkit.users.testing.CreateLoad;
 import dev.microkit.users.testing.Notificators;
+import dev.microkit.users.testing.Outbox;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.options.GetOption;
 
@@ -197,7 +198,7 @@ class ChaosIT {
             }
 
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> stack.count("/users/outbox/") == 0);
+                    .until(() -> stack.count(Outbox.PREFIX) == 0);
 
             // etcd is unusable for the service from the fault until it stores a user again after etcd is back
             // (its gRPC channel reconnects with backoff): 503s in between are the outage, counted apart
@@ -360,7 +361,7 @@ class ChaosIT {
     @Order(7)
     void usersRestartWithPendingOutbox() throws Exception {
         scenario("users restart with a pending outbox", 1, 0, false, true, Duration.ZERO, stack -> {
-            long pending = stack.count("/users/outbox/");
+            long pending = stack.count(Outbox.PREFIX);
             assertEquals(true, pending > 0, "the scenario needs pending welcome emails");
             stack.users.close();
             stack.addNotificator();
@@ -441,7 +442,7 @@ class ChaosIT {
                     }
                     latencies.add((System.nanoTime() - start) / 1_000_000);
                 }
-                await().atMost(Duration.ofSeconds(60)).until(() -> stack.count("/users/outbox/") == 0);
+                await().atMost(Duration.ofSeconds(60)).until(() -> stack.count(Outbox.PREFIX) == 0);
                 Map<String, Long> sentPerEmail = sentPerEmail(stack, "race-");
                 long duplicates = sentPerEmail.values().stream().mapToLong(n -> n - 1).sum();
                 long unsent = emails - sentPerEmail.size();
@@ -478,7 +479,7 @@ class ChaosIT {
                 CreateLoad.Result result = load.stop();
 
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                        .until(() -> stack.count("/users/outbox/") == 0);
+                        .until(() -> stack.count(Outbox.PREFIX) == 0);
                 long cut = result.outcomes().stream()
                         .filter(outcome -> outcome.status() == -1 && outcome.startNanos() < stopping).count();
                 long refused = result.outcomes().stream()
@@ -548,7 +549,7 @@ class ChaosIT {
             CreateLoad.Result result = load.stop();
 
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> stack.count("/users/outbox/") == 0);
+                    .until(() -> stack.count(Outbox.PREFIX) == 0);
             long cut = result.outcomes().stream()
                     .filter(outcome -> outcome.status() == -1 && outcome.startNanos() < stopping).count();
             long excused = result.outcomes().stream()

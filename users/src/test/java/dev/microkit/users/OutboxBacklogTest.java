@@ -19,6 +19,7 @@ import dev.microkit.testing.process.AppProcess;
 import dev.microkit.users.outbox.WelcomeDispatcher;
 import dev.microkit.users.testing.CreateLoad;
 import dev.microkit.users.testing.Notificators;
+import dev.microkit.users.testing.Outbox;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.options.GetOption;
 import io.quarkus.test.common.WithTestResource;
@@ -48,13 +49,13 @@ class OutboxBacklogTest {
             assertEquals(result.requests(), result.failuresByKind().getOrDefault("201 with the welcome email pending",
                     0L), "every email pending while no notificator runs: " + result);
         }
-        long backlog = count("/users/outbox/");
+        long backlog = count(Outbox.PREFIX);
         assertTrue(backlog >= wanted, "backlog " + backlog);
 
         long start = System.nanoTime();
         try (AppProcess notificator = Notificators.startRegistered(etcd)) {
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> count("/users/outbox/") == 0);
+                    .until(() -> count(Outbox.PREFIX) == 0);
             System.out.printf("[outbox] a backlog of %d welcome emails (%d pages) sent in %d ms%n", backlog,
                     (backlog + WelcomeDispatcher.PAGE - 1) / WelcomeDispatcher.PAGE,
                     (System.nanoTime() - start) / 1_000_000);

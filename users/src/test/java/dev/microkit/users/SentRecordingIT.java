@@ -27,6 +27,7 @@ import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.testing.process.Artifact;
 import dev.microkit.users.testing.Notificators;
+import dev.microkit.users.testing.Outbox;
 
 /**
  * Sent welcome emails are recorded in etcd after the 201, in batches (outbox.record-delay): a graceful stop records
@@ -64,7 +65,7 @@ class SentRecordingIT {
                 Thread.sleep(1500); // longer than a dispatcher poll: it must leave emails being recorded alone
                 for (String id : ids) {
                     assertEquals("pending", state(etcd, id), "not recorded before its batch closes");
-                    assertTrue(etcd.get("/users/outbox/" + id).isPresent(), "still in the outbox");
+                    assertTrue(Outbox.entryOf(etcd, id).isPresent(), "still in the outbox");
                 }
 
                 users.terminate();
@@ -76,7 +77,7 @@ class SentRecordingIT {
             for (int i = 0; i < ids.size(); i++) {
                 String id = ids.get(i);
                 assertEquals("sent", state(etcd, id), "recorded at the stop: " + id);
-                assertTrue(etcd.get("/users/outbox/" + id).isEmpty(), "its outbox entry is gone");
+                assertTrue(Outbox.entryOf(etcd, id).isEmpty(), "its outbox entry is gone");
                 assertTrue(etcd.get("/users/outbox-claims/" + id).isEmpty(), "its claim is gone");
                 String line = "Sent email " + notificationIds.get(i) + " ";
                 assertEquals(1, notificator.log().lines().filter(l -> l.contains(line)).count(),

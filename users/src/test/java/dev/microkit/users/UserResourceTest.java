@@ -35,6 +35,7 @@ import dev.microkit.testing.etcd.EtcdTestResource;
 import dev.microkit.testing.etcd.InjectEtcd;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.users.testing.Notificators;
+import dev.microkit.users.testing.Outbox;
 import io.etcd.jetcd.ByteSequence;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -102,7 +103,7 @@ class UserResourceTest {
                 .body("notification.state", equalTo("sent"))
                 .body("notification.id", equalTo(created.path("notificationId")))
                 .body("notification.sentAt", containsString("T"));
-        assertTrue(etcd.get("/users/outbox/" + id).isEmpty(), "the outbox entry of a sent email is gone");
+        assertTrue(Outbox.entryOf(etcd, id).isEmpty(), "the outbox entry of a sent email is gone");
         assertTrue(etcd.get("/users/outbox-claims/" + id).isEmpty(), "the claim of a sent email is gone");
     }
 
@@ -201,26 +202,57 @@ class UserResourceTest {
     @Test
     void dropsAnOutboxEntryWhoseUserIsGone() throws Exception {
         String id = UUID.randomUUID().toString();
-        etcd.client().getKVClient().put(ByteSequence.from("/users/outbox/" + id, UTF_8),
-                ByteSequence.from("{\"userId\":\"" + id + "\",\"email\":\"gone@example.com\","
-                        + "\"attempts\":0,\"nextAttemptAt\":\"2026-01-01T00:00:00Z\"}", UTF_8))
-                .get(5, TimeUnit.SECONDS);
+        String key = Outbox.PREFIX + "1767225600000/" + id; // due 2026-01-01
+        put(key, "{\"userId\":\"" + id + "\",\"email\":\"gone@example.com\","
+                + "\"attempts\":0,\"nextAttemptAt\":\"2026-01-01T00:00:00Z\"}");
 
         await().atMost(Duration.ofSeconds(10))
-                .until(() -> etcd.get("/users/outbox/" + id).isEmpty() && etcd.get("/users/outbox-claims/" + id).isEmpty());
+                .until(() -> etcd.get(key).isEmpty() && etcd.get("/users/outbox-claims/" + id).isEmpty());
         assertFalse(notificator.log().contains("gone@example.com"), "nobody to welcome, nothing sent");
+    }
+
+    /** A user stored by a version before 2026-12-07, whose outbox entry is {@code /users/outbox/<id>}: still sent. */
+    @Test
+    void sendsAPendingEmailOfTheEarlierOutboxLayout() throws Exception {
+        String id = UUID.randomUUID().toString();
+        String email = "earlier-" + id + "@example.com";
+        put("/users/by-email/" + email, id);
+        put("/users/by-id/" + id, "{\"id\":\"" + id + "\",\"email\":\"" + email + "\",\"createdAt\":"
+                + "\"2026-12-06T10:00:00Z\",\"notification\":{\"state\":\"pending\"}}");
+        put("/users/outbox/" + id, "{\"userId\":\"" + id + "\",\"email\":\"" + email + "\",\"attempts\":2,"
+                + "\"nextAttemptAt\":\"2026-12-06T10:00:04Z\"}");
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/users/" + id).then()
+                .body("notification.state", equalTo("sent")));
+        assertTrue(etcd.get("/users/outbox/" + id).isEmpty(), "moved from the earlier layout");
+        await().atMost(Duration.ofSeconds(5)).until(() -> Outbox.entryOf(etcd, id).isEmpty());
+        assertEquals(1, notificator.log().lines().filter(line -> line.contains(" to " + email)).count(),
+                notificator.logTail());
     }
 
     @Test
     void skipsAnUnreadableOutboxEntryAndKeepsSending() throws Exception {
-        String key = "/users/outbox/" + UUID.randomUUID();
-        etcd.client().getKVClient().put(ByteSequence.from(key, UTF_8), ByteSequence.from("not json", UTF_8))
-                .get(5, TimeUnit.SECONDS);
-        Thread.sleep(1500); // at least one dispatcher poll lists it
+        String key = Outbox.PREFIX + "1767225600000/" + UUID.randomUUID();
+        String earlierKey = "/users/outbox/" + UUID.randomUUID();
+        String misplaced = Outbox.PREFIX + "1767225600000/" + UUID.randomUUID();
+        put(key, "not json");
+        put(earlierKey, "{\"userId\": 3}");
+        // readable, but not under its own due time and id
+        put(misplaced, "{\"userId\":\"someone-else\",\"email\":\"m@example.com\",\"attempts\":0,"
+                + "\"nextAttemptAt\":\"2026-01-01T00:00:00Z\"}");
+        Thread.sleep(1500); // at least one dispatcher poll lists them
 
         given().body(body(uniqueEmail())).post("/create").then().statusCode(201)
                 .body("notificationId", matchesPattern(UUID_PATTERN));
         assertTrue(etcd.get(key).isPresent(), "an unreadable entry is skipped, not deleted");
+        assertTrue(etcd.get(earlierKey).isPresent(), "an unreadable entry of the earlier layout stays where it is");
+        assertTrue(etcd.get(misplaced).isPresent(), "a misplaced entry is skipped, not deleted");
+        assertFalse(notificator.log().contains("m@example.com"), "a misplaced entry is not sent");
+    }
+
+    private void put(String key, String value) throws Exception {
+        etcd.client().getKVClient().put(ByteSequence.from(key, UTF_8), ByteSequence.from(value, UTF_8))
+                .get(5, TimeUnit.SECONDS);
     }
 
     @Test

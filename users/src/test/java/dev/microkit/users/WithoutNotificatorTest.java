@@ -16,6 +16,7 @@ import dev.microkit.testing.etcd.EtcdTestResource;
 import dev.microkit.testing.etcd.InjectEtcd;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.users.testing.Notificators;
+import dev.microkit.users.testing.Outbox;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -43,7 +44,7 @@ class WithoutNotificatorTest {
         assertTrue(answeredIn.compareTo(Duration.ofSeconds(2)) < 0, "201 took " + answeredIn);
         String id = created.path("id");
         given().get("/users/" + id).then().statusCode(200).body("notification.state", equalTo("pending"));
-        assertTrue(etcd.get("/users/outbox/" + id).isPresent(), "the pending email is in the outbox");
+        assertTrue(Outbox.entryOf(etcd, id).isPresent(), "the pending email is in the outbox");
         given().body("{\"email\": \"Early@example.com\"}").post("/create").then().statusCode(409);
 
         int port = FreePorts.next();
@@ -59,7 +60,7 @@ class WithoutNotificatorTest {
             assertEquals(1, notificator.log().lines()
                     .filter(line -> line.contains("Sent email " + notificationId + " to early@example.com")).count(),
                     notificator.logTail());
-            assertTrue(etcd.get("/users/outbox/" + id).isEmpty(), "the outbox entry of a sent email is gone");
+            assertTrue(Outbox.entryOf(etcd, id).isEmpty(), "the outbox entry of a sent email is gone");
             given().body("{\"email\": \"later@example.com\"}").post("/create").then().statusCode(201)
                     .body("notificationId", org.hamcrest.Matchers.matchesPattern("[0-9a-f-]{36}"));
         }

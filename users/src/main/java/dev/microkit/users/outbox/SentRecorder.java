@@ -13,8 +13,8 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.microkit.stork.etcd.EtcdConfig;
+import dev.microkit.users.store.SentWelcome;
 import dev.microkit.users.store.StoreUnavailableException;
-import dev.microkit.users.store.User;
 import dev.microkit.users.store.UserStore;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.vertx.VertxContext;
@@ -65,12 +65,11 @@ public class SentRecorder {
     }
 
     /**
-     * Records that the welcome email of {@code user} was sent.
+     * Records that a welcome email was sent.
      *
-     * @param sent the user with its welcome email sent
      * @return completes when it is recorded; fails when it could not be (the email is then still pending)
      */
-    public Uni<Void> record(User sent) {
+    public Uni<Void> record(SentWelcome sent) {
         CompletableFuture<Void> recorded = new CompletableFuture<>();
         Batch full = null;
         synchronized (this) {
@@ -80,9 +79,9 @@ public class SentRecorder {
                 context.runOnContext(ignored -> vertx.setTimer(Math.max(1, config.recordDelay().toMillis()),
                         timer -> close(batch)));
             }
-            open.users.add(sent);
+            open.emails.add(sent);
             open.recorded.add(recorded);
-            if (open.users.size() >= config.recordBatch() || atOnce) {
+            if (open.emails.size() >= config.recordBatch() || atOnce) {
                 full = open;
                 open = null; // the next one opens a new batch
             }
@@ -107,7 +106,7 @@ public class SentRecorder {
             }
             writing.add(written);
         }
-        store.markSent(batch.users).subscribe().with(ok -> {
+        store.markSent(batch.emails).subscribe().with(ok -> {
             if (failing) {
                 failing = false;
                 LOG.info("Sent welcome emails are being recorded again");
@@ -118,7 +117,7 @@ public class SentRecorder {
             if (!failing) {
                 failing = true;
                 LOG.warnf("Cannot record %d sent welcome email(s) (%s): they stay pending and are sent again later"
-                        + " under the same idempotency key", batch.users.size(),
+                        + " under the same idempotency key", batch.emails.size(),
                         failure instanceof StoreUnavailableException unavailable ? unavailable.detail()
                                 : failure.getMessage());
             }
@@ -167,9 +166,9 @@ public class SentRecorder {
         }
     }
 
-    /** Users recorded together, and who waits for it. */
+    /** Emails recorded together, and who waits for it. */
     private static final class Batch {
-        final List<User> users = new ArrayList<>();
+        final List<SentWelcome> emails = new ArrayList<>();
         final List<CompletableFuture<Void>> recorded = new ArrayList<>();
         boolean closed; // guarded by the recorder
     }

@@ -18,6 +18,7 @@ import dev.microkit.stork.etcd.EtcdConfig;
 import dev.microkit.users.notify.NotificatorClient;
 import dev.microkit.users.notify.NotificatorConfig;
 import dev.microkit.users.store.PendingWelcome;
+import dev.microkit.users.store.SentWelcome;
 import dev.microkit.users.store.StoreUnavailableException;
 import dev.microkit.users.store.User;
 import dev.microkit.users.store.UserStore;
@@ -160,11 +161,12 @@ public class WelcomeDispatcher {
      * Sends the welcome email of a user just created (see {@link #sendingAtOnce}); it is recorded as sent later, in a
      * batch (see {@link SentRecorder}), and stays this replica's until then.
      *
+     * @param entry its outbox entry, written with the user
      * @param trace the trace of the request that created the user
      * @return the notification id, or a failure once the email is rescheduled for the dispatcher
      */
-    public Uni<String> sendNow(User user, Context trace) {
-        return send(user, new PendingWelcome(user.id(), user.email(), 0, user.createdAt()), trace)
+    public Uni<String> sendNow(User user, PendingWelcome entry, Context trace) {
+        return send(user, entry, trace)
                 // notificator logs each email it sends (same trace id); users logs what did not go as asked
                 .invoke(notificationId -> LOG.debugf("Welcome email %s sent to %s (user %s)", notificationId,
                         user.email(), user.id()))
@@ -172,7 +174,7 @@ public class WelcomeDispatcher {
                     if (notificationId == null) {
                         inFlight.remove(user.id());
                     } else {
-                        recorded(user, notificationId).subscribe().with(ok -> inFlight.remove(user.id()));
+                        recorded(user, entry, notificationId).subscribe().with(ok -> inFlight.remove(user.id()));
                     }
                 });
     }
@@ -182,17 +184,17 @@ public class WelcomeDispatcher {
             return;
         }
         String after = cursor;
-        store.pending(after, PAGE)
+        Instant now = Instant.now();
+        store.pending(after, PAGE, now)
                 .onTermination().invoke(() -> polling.set(false))
                 .subscribe().with(page -> {
                     pollFailureReported = false;
-                    if (after == null) {
+                    if (page.count() >= 0) {
                         pendingSeen = page.count();
                     }
                     cursor = page.more() ? page.lastKey() : null;
-                    Instant now = Instant.now();
                     List<PendingWelcome> due = page.entries().stream()
-                            .filter(entry -> !entry.nextAttemptAt().isAfter(now))
+                            .filter(entry -> !entry.nextAttemptAt().isAfter(now)) // the page ends a millisecond later
                             .filter(entry -> !inFlight.contains(entry.userId()))
                             .toList();
                     int room = Math.max(0, config.maxInFlight() - dispatching.get());
@@ -222,16 +224,17 @@ public class WelcomeDispatcher {
     }
 
     private void dispatch(PendingWelcome entry) {
-        lease.id().chain(id -> store.claim(entry.userId(), id, lease.replicaId()))
+        lease.id().chain(id -> store.claim(entry, id, lease.replicaId()))
                 .chain(claimed -> claimed
-                        ? store.find(entry.userId()).chain(user -> user.isPresent()
-                                ? send(user.get(), entry, Context.root())
-                                        .invoke(notificationId -> LOG.infof(
-                                                "Welcome email %s sent to %s (user %s) from the outbox, attempt %d",
-                                                notificationId, user.get().email(), user.get().id(),
-                                                entry.attempts() + 1))
-                                        .chain(notificationId -> recorded(user.get(), notificationId))
-                                : dropOrphan(entry))
+                        ? store.find(entry.userId()).chain(user -> user.isEmpty() ? dropOrphan(entry)
+                                : alreadySent(user.get()) ? dropSent(entry)
+                                        : send(user.get(), entry, Context.root())
+                                                .invoke(notificationId -> LOG.infof(
+                                                        "Welcome email %s sent to %s (user %s) from the outbox, "
+                                                                + "attempt %d",
+                                                        notificationId, user.get().email(), user.get().id(),
+                                                        entry.attempts() + 1))
+                                                .chain(notificationId -> recorded(user.get(), entry, notificationId)))
                         : Uni.createFrom().voidItem())
                 .onTermination().invoke(() -> {
                     inFlight.remove(entry.userId());
@@ -259,8 +262,8 @@ public class WelcomeDispatcher {
      * Records a sent email on its user. A failure leaves the entry claimed by this replica, which sends it again later
      * under the same idempotency key (the recorder reports such failures).
      */
-    private Uni<Void> recorded(User user, String notificationId) {
-        return recorder.record(user.sent(notificationId))
+    private Uni<Void> recorded(User user, PendingWelcome entry, String notificationId) {
+        return recorder.record(new SentWelcome(user.sent(notificationId), entry))
                 .onFailure().invoke(failure -> LOG.debugf("Welcome email %s to %s (user %s) not recorded: %s",
                         notificationId, user.email(), user.id(), failure.getMessage()))
                 .onFailure().recoverWithNull();
@@ -269,7 +272,21 @@ public class WelcomeDispatcher {
     /** An outbox entry whose user is gone (deleted by hand): nobody to welcome, so it goes too. */
     private Uni<Void> dropOrphan(PendingWelcome entry) {
         LOG.warnf("Dropping the welcome email to %s: user %s does not exist", entry.email(), entry.userId());
-        return store.dropPending(entry.userId());
+        return store.dropPending(entry);
+    }
+
+    private static boolean alreadySent(User user) {
+        return user.notification() != null && User.Notification.SENT.equals(user.notification().state());
+    }
+
+    /**
+     * An outbox entry whose email is recorded as sent: one that a replica of an earlier version recorded without
+     * dropping this entry (it dropped the entry of the earlier layout). Sent once is enough.
+     */
+    private Uni<Void> dropSent(PendingWelcome entry) {
+        LOG.debugf("Dropping the welcome email to %s (user %s): recorded as sent already", entry.email(),
+                entry.userId());
+        return store.dropPending(entry);
     }
 
     private Uni<Void> reschedule(PendingWelcome entry, Throwable failure) {
@@ -282,7 +299,8 @@ public class WelcomeDispatcher {
             LOG.debugf("Welcome email to %s (user %s) not sent, attempt %d: %s", entry.email(), entry.userId(),
                     attempts, failure.getMessage());
         }
-        return store.release(new PendingWelcome(entry.userId(), entry.email(), attempts, Instant.now().plus(pause)))
+        return store.release(entry, new PendingWelcome(entry.userId(), entry.email(), attempts,
+                Instant.now().plus(pause)))
                 .onFailure().invoke(releaseFailure -> LOG.debugf(
                         "Cannot reschedule the welcome email of user %s; this replica takes it up again later: %s",
                         entry.userId(), releaseFailure.getMessage()))

@@ -20,6 +20,7 @@ import dev.microkit.testing.process.AppProcess;
 import dev.microkit.users.UserCreation;
 import dev.microkit.users.store.UserStore;
 import dev.microkit.users.testing.Notificators;
+import dev.microkit.users.testing.Outbox;
 import io.opentelemetry.context.Context;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -53,7 +54,7 @@ class WelcomeDispatcherTest {
                     .toString(UTF_8);
             // sent by the dispatcher once due: after outbox.claim-ttl (10 s), the time its creator had to send it
             await().atMost(Duration.ofSeconds(25)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> etcd.get("/users/outbox/" + id).isEmpty());
+                    .until(() -> Outbox.entryOf(etcd, id).isEmpty());
             String user = etcd.get("/users/by-id/" + id).orElseThrow().getValue().toString(UTF_8);
             assertTrue(user.contains("\"sent\""), "the email is recorded as sent: " + user);
             assertTrue(notificator.log().contains(" to " + email), "notificator sent it:\n" + notificator.logTail());
@@ -70,11 +71,11 @@ class WelcomeDispatcherTest {
             store.create(id, email, Duration.ofSeconds(5), null).await().atMost(Duration.ofSeconds(5));
 
             Thread.sleep(3000); // three dispatcher polls (outbox.poll-interval 1 s) while it is held
-            assertTrue(etcd.get("/users/outbox/" + id).isPresent(), "still pending");
+            assertTrue(Outbox.entryOf(etcd, id).isPresent(), "still pending");
             assertFalse(notificator.log().contains(" to " + email), "not sent while held:\n" + notificator.logTail());
 
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> etcd.get("/users/outbox/" + id).isEmpty());
+                    .until(() -> Outbox.entryOf(etcd, id).isEmpty());
             String user = etcd.get("/users/by-id/" + id).orElseThrow().getValue().toString(UTF_8);
             assertTrue(user.contains("\"sent\""), "the email is recorded as sent: " + user);
             assertTrue(notificator.log().contains(" to " + email), "sent once due:\n" + notificator.logTail());

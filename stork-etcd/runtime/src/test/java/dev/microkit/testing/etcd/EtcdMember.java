@@ -191,6 +191,14 @@ public final class EtcdMember {
         return metric("etcd_debugging_mvcc_watcher_total", "");
     }
 
+    /**
+     * Bytes this member has sent to its gRPC clients ({@code etcd_network_client_grpc_sent_bytes_total}): what the
+     * applications read, measured by etcd itself.
+     */
+    public long bytesSentToClients() {
+        return metric("etcd_network_client_grpc_sent_bytes_total", "");
+    }
+
     /** The sum of a Prometheus metric's samples whose labels contain {@code label}. */
     private long metric(String name, String label) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(metricsUrl() + "/metrics"))
