@@ -1,5 +1,6 @@
 package dev.microkit.stork.etcd.deployment;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -14,13 +15,26 @@ import io.smallrye.config.WithDefault;
 public interface EtcdDevServicesConfig {
 
     /**
-     * Start an etcd when the application runs in dev or test mode and {@code etcd.endpoints} is not set. Dev Services
-     * run the {@code etcd} executable found on the PATH, with its data in a temporary directory.
+     * Start an etcd when the application runs in dev or test mode and {@code etcd.endpoints} is not set: a container
+     * of {@link #imageName()} where a container runtime can run it, else the {@code etcd} executable found on the
+     * PATH, with its data in a temporary directory.
      */
     @WithDefault("true")
     boolean enabled();
 
-    /** The etcd executable; by default {@code etcd} from the PATH. */
+    /** The image of the etcd container: the one docker-compose.yml runs. */
+    @WithDefault("quay.io/coreos/etcd:v3.5.17")
+    String imageName();
+
+    /**
+     * How long to wait for the container's images (etcd's, and Testcontainers' Ryuk unless
+     * TESTCONTAINERS_RYUK_DISABLED is true) to be pulled when they are not on this machine, before running the
+     * executable instead.
+     */
+    @WithDefault("60s")
+    Duration pullTimeout();
+
+    /** Run this etcd executable, never a container; by default a container where one can run, else {@code etcd}. */
     Optional<String> executable();
 
     /** The client port; by default a free one. */

@@ -22,7 +22,7 @@ import io.quarkus.deployment.builditem.Startable;
 
 /**
  * An etcd server run from its executable on loopback ports, with its data in a temporary directory that is deleted
- * when it stops: what Dev Services start when no Docker engine is needed or wanted.
+ * when it stops: what Dev Services start where no container can run, or when an executable is asked for.
  */
 final class EtcdProcess implements Startable {
 
