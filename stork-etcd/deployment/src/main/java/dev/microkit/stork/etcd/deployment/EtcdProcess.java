@@ -4,10 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +75,7 @@ final class EtcdProcess implements Startable {
             if (!process.isAlive()) {
                 break;
             }
-            if (SharedEtcd.healthy(http, endpoint)) {
+            if (EtcdHealth.healthy(http, endpoint)) {
                 return;
             }
             try {
@@ -141,17 +138,5 @@ final class EtcdProcess implements Startable {
         } catch (IOException e) {
             throw new UncheckedIOException("no free port for Dev Services for etcd", e);
         }
-    }
-
-    static URI healthUri(String endpoint) {
-        return URI.create(endpoint + "/health");
-    }
-
-    static HttpRequest healthRequest(String endpoint) {
-        return HttpRequest.newBuilder(healthUri(endpoint)).timeout(Duration.ofSeconds(1)).build();
-    }
-
-    static boolean isHealthy(HttpResponse<String> response) {
-        return response.statusCode() == 200 && response.body().contains("\"health\":\"true\"");
     }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
 import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +45,7 @@ final class SharedEtcd {
         long pid = Long.parseLong(properties.getProperty("pid", "-1"));
         boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
         if (endpoint == null || !alive
-                || !healthy(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build(), endpoint)) {
+                || !EtcdHealth.healthy(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build(), endpoint)) {
             return Optional.empty();
         }
         return Optional.of(endpoint);
@@ -71,19 +70,6 @@ final class SharedEtcd {
             Files.deleteIfExists(file);
         } catch (IOException e) {
             // a stale file is ignored by find(): its process is gone
-        }
-    }
-
-    static boolean healthy(HttpClient http, String endpoint) {
-        try {
-            HttpResponse<String> response = http.send(EtcdProcess.healthRequest(endpoint),
-                    HttpResponse.BodyHandlers.ofString());
-            return EtcdProcess.isHealthy(response);
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 }
