@@ -33,9 +33,8 @@ import io.quarkus.opentelemetry.runtime.tracing.instrumentation.grpc.GrpcTracing
  * A call of a sampled trace, and one that starts a trace of its own ({@link Context#root()}: the sampler decides),
  * goes through Quarkus' gRPC client interceptor, which records a CLIENT span and passes the context on. A call of an
  * unsampled trace (all of them with the default sampler ratio 0) only gets the W3C trace context in its metadata, so
- * that notificator still logs the same trace id. Quarkus' interceptor does much more for such a call, and measured
- * with P1b (Stork client / plain channel, 2026-11-24) that cost about 5% of the client path: 0.837 and 0.857 with it
- * on every call, 0.907 and 0.897 with this.
+ * that notificator still logs the same trace id. Quarkus' interceptor does much more for such a call, a cost the
+ * benchmark's P1b showed in the client path (deploy/README.md).
  */
 @ApplicationScoped
 class CallTracing {
