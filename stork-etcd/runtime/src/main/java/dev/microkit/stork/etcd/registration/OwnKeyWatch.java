@@ -23,9 +23,10 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
  * Watches this instance's own key while one lease holds it, and puts the key back on that lease when someone deletes
  * it (by hand, or an operator's mistaken {@code etcdctl del --prefix}): the lease still lives, so nothing else would
  * bring the key back before the lease is lost. A broken watch (etcd restarted, compaction, no leader; jetcd does not
- * resume every one) is started again after reading the key, which is put back if it went missing meanwhile. The watch
- * requires a leader: on a member cut off from its peers it ends, instead of going silent (etcd#13822, jetcd#1055),
- * and is started again, on a member that has one.
+ * resume every one: it closes a compaction-cancelled watcher by design, jetcd#950/#951) is started again after
+ * reading the key, which is put back if it went missing meanwhile. The watch requires a leader: on a member cut off
+ * from its peers it ends, instead of going silent (etcd#13822, jetcd#1055), and is started again, on a member that
+ * has one.
  * <p>
  * jetcd is never called in one of its own callbacks with a lock held, and watchers are closed on a worker thread:
  * closing one takes jetcd's lock.
