@@ -15,7 +15,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.microkit.stork.etcd.EtcdEndpointValue;
-import dev.microkit.stork.etcd.discovery.EtcdMetadataKey;
+import dev.microkit.stork.etcd.EtcdMetadataKey;
 import dev.microkit.stork.etcd.registration.EtcdServiceRegistrar;
 import dev.microkit.stork.etcd.registration.EtcdServiceRegistrarProvider;
 import io.quarkus.grpc.runtime.GrpcServer;
@@ -75,8 +75,7 @@ public class SelfRegistration {
         }
         Stork.getInstance().getService(STORK_SERVICE).getServiceRegistrar()
                 .registerServiceInstance(config.serviceName(),
-                        Metadata.of(EtcdMetadataKey.class).with(EtcdMetadataKey.META_ETCD_METADATA, labels), host,
-                        port)
+                        EtcdMetadataKey.labels(labels), host, port)
                 .subscribe().with(registered -> LOG.debugf("First registration of %s:%d done", host, port),
                         failure -> LOG.debugf("Registration ended: %s", failure));
     }

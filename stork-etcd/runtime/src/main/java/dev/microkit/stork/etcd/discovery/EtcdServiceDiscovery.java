@@ -30,6 +30,7 @@ import io.etcd.jetcd.watch.WatchResponse;
 import dev.microkit.stork.etcd.CallerContext;
 import dev.microkit.stork.etcd.EtcdEndpointValue;
 import dev.microkit.stork.etcd.EtcdErrors;
+import dev.microkit.stork.etcd.EtcdMetadataKey;
 import dev.microkit.stork.etcd.LastEtcdFailure;
 import dev.microkit.stork.etcd.WatcherSlot;
 import io.micrometer.core.instrument.Counter;
@@ -257,7 +258,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
         long id = idsByAddress.computeIfAbsent(endpoint.address() + (endpoint.secure() ? " tls" : ""),
                 address -> nextId++);
         Metadata<EtcdMetadataKey> metadata = Metadata.of(EtcdMetadataKey.class)
-                .with(EtcdMetadataKey.META_ETCD_KEY, key);
+                .with(EtcdMetadataKey.META_ETCD_KEY, key).with(EtcdMetadataKey.META_ETCD_LABELS, endpoint.labels());
         if (endpoint.metadata() != null) {
             metadata = metadata.with(EtcdMetadataKey.META_ETCD_METADATA, endpoint.metadata());
         }

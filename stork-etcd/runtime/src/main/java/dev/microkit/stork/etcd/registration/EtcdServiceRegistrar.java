@@ -17,8 +17,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.microkit.stork.etcd.EtcdEndpointValue;
 import dev.microkit.stork.etcd.EtcdErrors;
+import dev.microkit.stork.etcd.EtcdMetadataKey;
 import dev.microkit.stork.etcd.LastEtcdFailure;
-import dev.microkit.stork.etcd.discovery.EtcdMetadataKey;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
@@ -103,7 +103,7 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
 
     /**
      * Lists {@code ipAddress:defaultPort} under {@code <prefix><serviceName>/}, with the labels of
-     * {@link EtcdMetadataKey#META_ETCD_METADATA} (a {@code Map<String, String>}; e.g. {@code id}, {@code version},
+     * {@link EtcdMetadataKey#META_ETCD_LABELS} (a {@code Map<String, String>}; e.g. {@code id}, {@code version},
      * {@link EtcdEndpointValue#SECURE}) as the value's {@code Metadata}. The Uni completes once the key is in etcd;
      * registering goes on in the background until {@link #deregisterServiceInstance}, also when nobody waits.
      */
@@ -111,10 +111,7 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
     public Uni<Void> registerServiceInstance(String serviceName, Metadata<EtcdMetadataKey> metadata, String ipAddress,
             int defaultPort) {
         checkAddressNotNull(ipAddress);
-        @SuppressWarnings("unchecked")
-        Map<String, String> labels = metadata == null ? Map.of()
-                : (Map<String, String>) metadata.getMetadata().getOrDefault(EtcdMetadataKey.META_ETCD_METADATA,
-                        Map.of());
+        Map<String, String> labels = EtcdMetadataKey.labelsOf(metadata);
         return Uni.createFrom().deferred(() -> {
             synchronized (lock) {
                 if (stopped) {

@@ -15,7 +15,7 @@ import jakarta.inject.Inject;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.microkit.stork.etcd.EtcdClients;
-import dev.microkit.stork.etcd.discovery.EtcdMetadataKey;
+import dev.microkit.stork.etcd.EtcdMetadataKey;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.quarkus.runtime.configuration.DurationConverter;

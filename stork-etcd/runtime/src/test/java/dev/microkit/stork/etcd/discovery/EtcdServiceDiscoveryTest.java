@@ -20,15 +20,16 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.microkit.stork.etcd.EtcdMetadataKey;
 import dev.microkit.stork.etcd.LastEtcdFailure;
-
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.etcd.EtcdMember;
 import dev.microkit.testing.etcd.Partition;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.etcd.jetcd.options.PutOption;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.stork.api.Metadata;
 import io.smallrye.stork.api.ServiceInstance;
 
 /** The etcd discovery against real etcd servers: one member, or three for compaction. */
@@ -103,6 +104,9 @@ class EtcdServiceDiscoveryTest {
         ServiceInstance first = lookup().get(0);
         assertEquals(Map.of("id", "x", "version", "1"), first.getLabels());
         assertEquals("id=x&version=1", first.getMetadata().getMetadata().get(EtcdMetadataKey.META_ETCD_METADATA));
+        @SuppressWarnings("unchecked")
+        Metadata<EtcdMetadataKey> metadata = (Metadata<EtcdMetadataKey>) first.getMetadata();
+        assertEquals(Map.of("id", "x", "version", "1"), EtcdMetadataKey.labelsOf(metadata));
         assertEquals("/services/notificator/a", first.getMetadata().getMetadata().get(EtcdMetadataKey.META_ETCD_KEY));
 
         put("/services/notificator/b", naming("10.0.0.2:8082"));

@@ -27,8 +27,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.microkit.stork.etcd.EtcdEndpointValue;
 import dev.microkit.stork.etcd.EtcdErrors;
+import dev.microkit.stork.etcd.EtcdMetadataKey;
 import dev.microkit.stork.etcd.LastEtcdFailure;
-import dev.microkit.stork.etcd.discovery.EtcdMetadataKey;
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.etcd.EtcdMember;
 import io.etcd.jetcd.ByteSequence;
@@ -74,8 +74,8 @@ class EtcdServiceRegistrarTest {
     }
 
     private void register() {
-        registrar.registerServiceInstance("notificator", Metadata.of(EtcdMetadataKey.class)
-                .with(EtcdMetadataKey.META_ETCD_METADATA, Map.of("id", "n1")), "127.0.0.1", 8082)
+        registrar.registerServiceInstance("notificator", EtcdMetadataKey.labels(Map.of("id", "n1")), "127.0.0.1",
+                8082)
                 .await().atMost(WAIT);
     }
 
