@@ -39,7 +39,8 @@ import io.smallrye.stork.api.ServiceInstance;
 import io.vertx.core.Vertx;
 
 /**
- * Calls notificator's SendEmail on an instance that Stork selects per call, over {@link NotificatorChannels}.
+ * Calls notificator's SendEmail, per call on the instance that owns its idempotency key ({@link KeyAffinity}) or that
+ * Stork's load balancer selects ({@code notificator.affinity}), over {@link NotificatorChannels}.
  * <p>
  * Why not the Quarkus gRPC client with Stork (measured on Quarkus 3.33.2): the classic client wedges for ever when
  * its first lookup finds no instance and never uses instances added while the old ones are healthy (fixed upstream
@@ -136,11 +137,20 @@ public class NotificatorClient {
         }
         call.attempts++;
         Service notificators = service();
-        Uni<ServiceInstance> selected = call.failed.isEmpty() && failedRecently.isEmpty()
-                ? notificators.selectInstanceAndRecordStart(true) // the common case: Stork's own path
-                : notificators.getInstances()
-                        .map(instances -> notificators.selectInstanceAndRecordStart(candidates(instances, call),
-                                true));
+        String key = call.request.getIdempotencyKey();
+        Uni<ServiceInstance> selected;
+        if (config.affinity() == NotificatorConfig.Affinity.IDEMPOTENCY_KEY && !key.isEmpty()) {
+            selected = notificators.getInstances().map(instances -> {
+                List<ServiceInstance> candidates = candidates(instances, call);
+                return notificators.selectInstanceAndRecordStart(candidates.isEmpty() ? candidates
+                        : List.of(KeyAffinity.owner(key, candidates)), true);
+            });
+        } else if (call.failed.isEmpty() && failedRecently.isEmpty()) {
+            selected = notificators.selectInstanceAndRecordStart(true); // Stork's own path
+        } else {
+            selected = notificators.getInstances()
+                    .map(instances -> notificators.selectInstanceAndRecordStart(candidates(instances, call), true));
+        }
         return selected
                 .onFailure(failure -> !(failure instanceof NoServiceInstanceFoundException)
                         && !(failure instanceof StatusRuntimeException)
@@ -175,8 +185,8 @@ public class NotificatorClient {
 
     /**
      * The instances worth trying: not those this call failed on, nor, while others remain, those that failed
-     * recently (a crashed instance stays listed until its lease expires). Selection among them is Stork's
-     * load balancer's.
+     * recently (a crashed instance stays listed until its lease expires). Among them, the key's owner
+     * ({@link KeyAffinity}) or Stork's load balancer's choice.
      */
     private List<ServiceInstance> candidates(List<ServiceInstance> instances, Call call) {
         Set<Long> failed = call.failed;

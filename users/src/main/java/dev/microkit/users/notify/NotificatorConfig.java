@@ -37,6 +37,20 @@ public interface NotificatorConfig {
     @WithDefault("20ms")
     Duration retryBackoff();
 
+    /**
+     * Which instance a call goes to. {@code idempotency-key}: the one that owns the call's idempotency key among the
+     * instances worth trying (rendezvous hashing, the same in every replica), so that an email sent again reaches the
+     * notificator that remembers its key and is not sent twice. {@code none}: Stork's load balancer picks per call
+     * ({@code quarkus.stork.<service>.load-balancer.type}).
+     */
+    @WithDefault("idempotency-key")
+    Affinity affinity();
+
+    enum Affinity {
+        IDEMPOTENCY_KEY,
+        NONE
+    }
+
     /** How long an instance that failed with UNAVAILABLE is avoided while others are listed. */
     @WithDefault("2s")
     Duration avoidFailedFor();
