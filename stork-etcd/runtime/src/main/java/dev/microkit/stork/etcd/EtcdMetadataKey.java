@@ -1,5 +1,7 @@
 package dev.microkit.stork.etcd;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.smallrye.stork.api.Metadata;
@@ -32,9 +34,10 @@ public enum EtcdMetadataKey implements MetadataKey {
         return name;
     }
 
-    /** Metadata that publishes {@code labels} at registration. */
+    /** Metadata that publishes {@code labels} at registration, written in their iteration order. */
     public static Metadata<EtcdMetadataKey> labels(Map<String, String> labels) {
-        return Metadata.of(EtcdMetadataKey.class).with(META_ETCD_LABELS, Map.copyOf(labels));
+        return Metadata.of(EtcdMetadataKey.class).with(META_ETCD_LABELS,
+                Collections.unmodifiableMap(new LinkedHashMap<>(labels)));
     }
 
     /** The labels in {@code metadata}; empty when there are none. */
