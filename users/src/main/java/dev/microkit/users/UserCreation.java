@@ -85,7 +85,7 @@ public class UserCreation {
     /** A user an earlier request with the same idempotency key created: its welcome email is that request's. */
     private static Created earlier(User user) {
         User.Notification notification = user.notification();
-        boolean sent = notification != null && User.Notification.SENT.equals(notification.state());
+        boolean sent = user.welcomed();
         return new Created(user.id(), user.email(), sent ? notification.id() : null,
                 sent ? null : User.Notification.PENDING);
     }

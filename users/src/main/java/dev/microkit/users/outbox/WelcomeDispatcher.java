@@ -227,7 +227,7 @@ public class WelcomeDispatcher {
         lease.id().chain(id -> store.claim(entry, id, lease.replicaId()))
                 .chain(claimed -> claimed
                         ? store.find(entry.userId()).chain(user -> user.isEmpty() ? dropOrphan(entry)
-                                : alreadySent(user.get()) ? dropSent(entry)
+                                : user.get().welcomed() ? dropSent(entry)
                                         : send(user.get(), entry, Context.root())
                                                 .invoke(notificationId -> LOG.infof(
                                                         "Welcome email %s sent to %s (user %s) from the outbox, "
@@ -273,10 +273,6 @@ public class WelcomeDispatcher {
     private Uni<Void> dropOrphan(PendingWelcome entry) {
         LOG.warnf("Dropping the welcome email to %s: user %s does not exist", entry.email(), entry.userId());
         return store.dropPending(entry);
-    }
-
-    private static boolean alreadySent(User user) {
-        return user.notification() != null && User.Notification.SENT.equals(user.notification().state());
     }
 
     /**

@@ -10,6 +10,11 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 @RegisterForReflection
 public record User(String id, String email, Instant createdAt, Notification notification) {
 
+    /** Whether its welcome email is recorded as sent. */
+    public boolean welcomed() {
+        return notification != null && Notification.SENT.equals(notification.state());
+    }
+
     /** This user with the welcome email {@code notificationId} sent now. */
     public User sent(String notificationId) {
         return new User(id, email, createdAt, Notification.sent(notificationId, Instant.now()));
