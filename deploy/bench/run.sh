@@ -75,8 +75,8 @@ start_etcd() {
     --auto-compaction-mode=periodic --auto-compaction-retention=5m > "$work/etcd.log" 2>&1 &
   etcd_pid=$!
   pids+=("$etcd_pid")
-  export ETCD_ENDPOINTS="http://127.0.0.1:$etcd_port"
-  await "$ETCD_ENDPOINTS/health"
+  export QUARKUS_ETCD_ENDPOINTS="http://127.0.0.1:$etcd_port"
+  await "$QUARKUS_ETCD_ENDPOINTS/health"
 }
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -180,7 +180,7 @@ p2() {
 # P3 helpers. CPU time (user + system) of a process in ms, from /proc/<pid>/stat.
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
 # unary gRPC requests etcd has answered (Range, Put, Txn, DeleteRange, LeaseGrant, ...), from its own metrics
-etcd_requests() { curl -fs "$ETCD_ENDPOINTS/metrics" | awk '/^grpc_server_handled_total\{/ && /grpc_type="unary"/ { s += $NF } END { printf "%d", s }'; }
+etcd_requests() { curl -fs "$QUARKUS_ETCD_ENDPOINTS/metrics" | awk '/^grpc_server_handled_total\{/ && /grpc_type="unary"/ { s += $NF } END { printf "%d", s }'; }
 # One measured round of /create, wrk for $duration: $1 round, $2 side, $3 users' port, $4 users' pid, $5 notificator's
 # pid. Prints the round's line (CPU of users, notificator and etcd per /create, from /proc, etcd requests per /create)
 # and adds to the side's sums: m_n (answers), m_rps, m_p99 (ms), m_failures, m_statuses, m_users, m_notificator,
@@ -222,7 +222,7 @@ build_go() {
 ceiling() { # round
   local e0 e1 out
   e0=$(cpu_ms "$etcd_pid")
-  out="$("$ceiling_bin" -etcd "$ETCD_ENDPOINTS" -c "$connections" -d "$duration" -prefix "/bench-ceiling/$1/")"
+  out="$("$ceiling_bin" -etcd "$QUARKUS_ETCD_ENDPOINTS" -c "$connections" -d "$duration" -prefix "/bench-ceiling/$1/")"
   e1=$(cpu_ms "$etcd_pid")
   echo "$out" | sed -nE 's/.*"perSecond":([0-9.]+).*"txns":([0-9]+).*/\1 \2/p;s/.*"txns":([0-9]+).*"perSecond":([0-9.]+).*/\2 \1/p' | head -1 \
     | awk -v e=$((e1 - e0)) '{ printf "%.0f %.2f", $1, ($2 > 0 ? e / $2 : 0) }'
@@ -277,11 +277,11 @@ p3() {
     # exec to registered: until the key is in etcd
     local t0
     t0=$(now_ms)
-    QUARKUS_GRPC_SERVER_PORT=$n_port QUARKUS_HTTP_PORT=0 REGISTRATION_ADVERTISED_HOST=127.0.0.1 REGISTRATION_PREFIX=$prefix \
+    QUARKUS_GRPC_SERVER_PORT=$n_port QUARKUS_HTTP_PORT=0 REGISTRATION_ADVERTISED_HOST=127.0.0.1 QUARKUS_ETCD_PREFIX=$prefix \
       "${notificator_cmd[@]}" > "$work/notificator-$side.log" 2>&1 &
     notificator_pid[$side]=$!; pids+=($!)
     for _ in $(seq 1 3000); do
-      [ -n "$(etcdctl --endpoints "$ETCD_ENDPOINTS" get --prefix --keys-only "${prefix}notificator/")" ] && break
+      [ -n "$(etcdctl --endpoints "$QUARKUS_ETCD_ENDPOINTS" get --prefix --keys-only "${prefix}notificator/")" ] && break
       sleep 0.005
     done
     registered_ms[$side]=$(( $(now_ms) - t0 ))
@@ -514,7 +514,7 @@ overload() {
     echo "  stack on CPU 0, load client on CPU $client_cpus"
   fi
   ${client_cpus:+taskset -c "$client_cpus"} "$openload_bin" -users "http://127.0.0.1:$users_a_port" \
-    -etcd "$ETCD_ENDPOINTS" -c "$connections" -factor "${FACTOR:-3}" -d "$duration" > "$work/openload.json" &
+    -etcd "$QUARKUS_ETCD_ENDPOINTS" -c "$connections" -factor "${FACTOR:-3}" -d "$duration" > "$work/openload.json" &
   local load_pid=$!
   while kill -0 "$load_pid" 2>/dev/null; do
     local rss; rss=$(rss_mb "$u_pid"); [ "$rss" -gt "$peak" ] && peak=$rss

@@ -4,9 +4,9 @@
 #
 #   deploy/local/run.sh            # 3 notificators
 #   deploy/local/run.sh -n 1       # one
-#   ETCD_ENDPOINTS=http://10.0.0.1:2379 deploy/local/run.sh   # use that etcd instead of starting one
+#   QUARKUS_ETCD_ENDPOINTS=http://10.0.0.1:2379 deploy/local/run.sh   # use that etcd instead of starting one
 #
-# Needs: Java 17+, and etcd on PATH unless ETCD_ENDPOINTS is set (Debian: apt-get install etcd-server).
+# Needs: Java 17+, and etcd on PATH unless QUARKUS_ETCD_ENDPOINTS is set (Debian: apt-get install etcd-server).
 set -euo pipefail
 
 count=3
@@ -58,7 +58,7 @@ wait_for() { # url, what
   exit 1
 }
 
-if [ -z "${ETCD_ENDPOINTS:-}" ]; then
+if [ -z "${QUARKUS_ETCD_ENDPOINTS:-}" ]; then
   if ! command -v etcd >/dev/null; then
     if command -v apt-get >/dev/null; then
       echo "etcd is not on PATH: installing Debian's etcd-server (apt-get)..."
@@ -67,7 +67,7 @@ if [ -z "${ETCD_ENDPOINTS:-}" ]; then
       # Debian starts an etcd service on :2379 right after installing; this script runs its own
       if [ -d /run/systemd/system ]; then $sudo systemctl disable --now etcd >/dev/null 2>&1 || true; fi
     else
-      echo "etcd is not on PATH: install it (https://etcd.io/docs/latest/install/), or set ETCD_ENDPOINTS" >&2
+      echo "etcd is not on PATH: install it (https://etcd.io/docs/latest/install/), or set QUARKUS_ETCD_ENDPOINTS" >&2
       exit 1
     fi
   fi
@@ -79,11 +79,11 @@ if [ -z "${ETCD_ENDPOINTS:-}" ]; then
     --initial-cluster "local=http://127.0.0.1:$((etcd_port + 1))" \
     --auto-compaction-mode=periodic --auto-compaction-retention=5m > "$work/etcd.log" 2>&1 &
   etcd_pid=$!
-  export ETCD_ENDPOINTS="http://127.0.0.1:$etcd_port"
-  wait_for "$ETCD_ENDPOINTS/health" "etcd"
-  echo "etcd            $ETCD_ENDPOINTS (data in $work/etcd)"
+  export QUARKUS_ETCD_ENDPOINTS="http://127.0.0.1:$etcd_port"
+  wait_for "$QUARKUS_ETCD_ENDPOINTS/health" "etcd"
+  echo "etcd            $QUARKUS_ETCD_ENDPOINTS (data in $work/etcd)"
 else
-  echo "etcd            $ETCD_ENDPOINTS (yours)"
+  echo "etcd            $QUARKUS_ETCD_ENDPOINTS (yours)"
 fi
 
 for i in $(seq 0 $((count - 1))); do

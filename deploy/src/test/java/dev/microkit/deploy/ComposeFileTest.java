@@ -37,7 +37,7 @@ class ComposeFileTest {
         JsonNode notificator = services.get("notificator");
         assertEquals(3, notificator.at("/deploy/replicas").asInt());
         assertFalse(notificator.has("ports"), "replicas cannot share a host port; they register container addresses");
-        assertEquals("http://etcd:2379", notificator.at("/environment/ETCD_ENDPOINTS").asText());
+        assertEquals("http://etcd:2379", notificator.at("/environment/QUARKUS_ETCD_ENDPOINTS").asText());
         assertEquals("unless-stopped", notificator.get("restart").asText());
         assertEquals("service_healthy", notificator.at("/depends_on/etcd/condition").asText());
         Duration grace = seconds(notificator.get("stop_grace_period").asText());
@@ -52,7 +52,7 @@ class ComposeFileTest {
     void usersOnTheSeedsPortOnceEtcdIsHealthy() {
         JsonNode users = services.get("users");
         assertEquals("8802:8802", users.get("ports").get(0).asText());
-        assertEquals("http://etcd:2379", users.at("/environment/ETCD_ENDPOINTS").asText());
+        assertEquals("http://etcd:2379", users.at("/environment/QUARKUS_ETCD_ENDPOINTS").asText());
         assertEquals("service_healthy", users.at("/depends_on/etcd/condition").asText());
         assertEquals("users/src/main/docker/Dockerfile.multistage", users.at("/build/dockerfile").asText());
     }

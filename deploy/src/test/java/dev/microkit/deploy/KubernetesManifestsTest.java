@@ -77,7 +77,7 @@ class KubernetesManifestsTest {
         assertEquals("status.podIP",
                 env(container, "REGISTRATION_ADVERTISED_HOST").at("/valueFrom/fieldRef/fieldPath").asText());
         assertEquals("http://etcd-0.etcd:2379,http://etcd-1.etcd:2379,http://etcd-2.etcd:2379",
-                env(container, "ETCD_ENDPOINTS").get("value").asText());
+                env(container, "QUARKUS_ETCD_ENDPOINTS").get("value").asText());
         int drainSeconds = Integer.parseInt(env(container, "QUARKUS_SHUTDOWN_DELAY").get("value").asText()
                 .replace("s", "")) + Integer.parseInt(env(container, "QUARKUS_SHUTDOWN_TIMEOUT").get("value").asText()
                         .replace("s", ""));
@@ -98,7 +98,7 @@ class KubernetesManifestsTest {
         assertEquals(2, deployment.at("/spec/replicas").asInt());
         JsonNode container = deployment.at("/spec/template/spec/containers/0");
         assertEquals("http://etcd-0.etcd:2379,http://etcd-1.etcd:2379,http://etcd-2.etcd:2379",
-                env(container, "ETCD_ENDPOINTS").get("value").asText());
+                env(container, "QUARKUS_ETCD_ENDPOINTS").get("value").asText());
         assertEquals(8802, find("Service", "users").at("/spec/ports/0/port").asInt());
     }
 

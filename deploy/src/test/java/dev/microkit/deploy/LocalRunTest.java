@@ -37,7 +37,7 @@ class LocalRunTest {
         builder.environment().put("ETCD_PORT", String.valueOf(FreePorts.next()));
         builder.environment().put("NOTIFICATOR_PORT", String.valueOf(FreePorts.next()));
         builder.environment().put("USERS_PORT", String.valueOf(usersPort));
-        builder.environment().remove("ETCD_ENDPOINTS");
+        builder.environment().remove("QUARKUS_ETCD_ENDPOINTS");
         Process run = builder.start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);

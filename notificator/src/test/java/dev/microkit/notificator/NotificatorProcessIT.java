@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,12 +47,16 @@ class NotificatorProcessIT {
     }
 
     private static AppProcess startNotificator(int port, Map<String, String> extraEnv) {
+        return startNotificator(port, "QUARKUS_ETCD_ENDPOINTS", extraEnv);
+    }
+
+    private static AppProcess startNotificator(int port, String endpointsVariable, Map<String, String> extraEnv) {
         Map<String, String> env = new HashMap<>(Map.of(
-                "ETCD_ENDPOINTS", etcd.endpoints(),
+                endpointsVariable, etcd.endpoints(),
                 "QUARKUS_GRPC_SERVER_PORT", String.valueOf(port),
                 "QUARKUS_HTTP_PORT", "0",
                 "REGISTRATION_ADVERTISED_HOST", "127.0.0.1",
-                "REGISTRATION_TTL", TTL.toSeconds() + "s"));
+                "QUARKUS_ETCD_REGISTRATION_TTL", TTL.toSeconds() + "s"));
         env.putAll(extraEnv);
         return AppProcess.start("notificator-" + port, NOTIFICATOR, env);
     }
@@ -125,11 +130,46 @@ class NotificatorProcessIT {
 
     @Test
     void refusesATtlUnderTwoSeconds() {
-        try (AppProcess notificator = startNotificator(FreePorts.next(), Map.of("REGISTRATION_TTL", "1s"))) {
+        try (AppProcess notificator = startNotificator(FreePorts.next(),
+                Map.of("QUARKUS_ETCD_REGISTRATION_TTL", "1s"))) {
             int exit = notificator.awaitExit(Duration.ofSeconds(30));
 
             assertNotEquals(0, exit);
-            assertTrue(notificator.log().contains("registration.ttl must be at least 2s"), notificator.logTail());
+            assertTrue(notificator.log().contains("quarkus.etcd.registration.ttl must be whole seconds and at least "
+                    + "2s"), notificator.logTail());
+        }
+    }
+
+    /**
+     * A registration setting of the earlier release, which this one does not read, stops the start with the setting
+     * that replaces it, rather than registering with a TTL its operator did not choose; the extension's earlier
+     * {@code ETCD_*} names still work (with a warning).
+     */
+    @Test
+    void refusesTheEarlierRegistrationNamesAndNamesTheirReplacements() {
+        try (AppProcess notificator = startNotificator(FreePorts.next(),
+                Map.of("REGISTRATION_TTL", "5s", "REGISTRATION_PREFIX", "/x/"))) {
+            int exit = notificator.awaitExit(Duration.ofSeconds(30));
+
+            assertNotEquals(0, exit);
+            assertTrue(notificator.log().contains("Settings of an earlier release are set: registration.prefix "
+                    + "(REGISTRATION_PREFIX) is now quarkus.etcd.prefix (QUARKUS_ETCD_PREFIX); registration.ttl "
+                    + "(REGISTRATION_TTL) is now quarkus.etcd.registration.ttl (QUARKUS_ETCD_REGISTRATION_TTL)"),
+                    notificator.logTail());
+        }
+    }
+
+    /** The packaged service (JVM or native) still reads the earlier ETCD_ENDPOINTS, and says once to rename it. */
+    @Test
+    void readsTheEarlierEtcdEndpointsVariableWithOneWarning() throws InterruptedException {
+        int port = FreePorts.next();
+        try (AppProcess notificator = startNotificator(port, "ETCD_ENDPOINTS", Map.of())) {
+            Optional<KeyValue> kv = pollKey("/services/notificator/127.0.0.1:" + port, Optional::isPresent,
+                    Duration.ofSeconds(30));
+            assertTrue(kv.isPresent(), "not registered through ETCD_ENDPOINTS:\n" + notificator.logTail());
+            String warning = "Environment variable ETCD_ENDPOINTS is deprecated and will be removed in the next "
+                    + "release: use QUARKUS_ETCD_ENDPOINTS (quarkus.etcd.endpoints) instead";
+            assertEquals(1, notificator.log().split(Pattern.quote(warning), -1).length - 1, notificator.logTail());
         }
     }
 }

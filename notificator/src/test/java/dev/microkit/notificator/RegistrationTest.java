@@ -61,8 +61,8 @@ class RegistrationTest {
         given().get("/q/health/ready").then()
                 .statusCode(200)
                 .body("checks.find { it.name == 'etcd-registration' }.status", equalTo("UP"))
-                .body("checks.find { it.name == 'etcd-registration' }.data.key", equalTo(key()))
-                .body("checks.find { it.name == 'etcd-registration' }.data.lease", equalTo(Long.toHexString(lease)));
+                .body("checks.find { it.name == 'etcd-registration' }.data.notificator",
+                        equalTo(key() + " (lease " + Long.toHexString(lease) + ")"));
     }
 
     @Test

@@ -57,7 +57,7 @@ class SecureEtcdIT {
         properties.put("quarkus.http.port", String.valueOf(port));
         properties.put("quarkus.grpc.server.port", String.valueOf(grpcPort));
         properties.put("registration.advertised-host", "127.0.0.1");
-        properties.put("registration.ttl", "3s");
+        properties.put("quarkus.etcd.registration.ttl", "3s");
         change.accept(properties);
         return AppProcess.start("notificator-secure-" + name, NOTIFICATOR, AppProcess.env(properties));
     }
@@ -84,10 +84,10 @@ class SecureEtcdIT {
         return Stream.concat(WrongEtcdSetting.against(etcd).stream(), Stream.of(
                 // without a user name etcd takes the client certificate's common name, which has no role
                 new WrongEtcdSetting("no credentials", p -> {
-                    p.remove("etcd.username");
-                    p.remove("etcd.password");
+                    p.remove("quarkus.etcd.username");
+                    p.remove("quarkus.etcd.password");
                 }, "permission denied"),
-                new WrongEtcdSetting("prefix outside the role", p -> p.put("registration.prefix", "/elsewhere/"),
+                new WrongEtcdSetting("prefix outside the role", p -> p.put("quarkus.etcd.prefix", "/elsewhere/"),
                         "lacks read/write permission")));
     }
 
@@ -115,11 +115,12 @@ class SecureEtcdIT {
     @Test
     void aKeyJetcdCannotReadStopsTheStartWithHowToConvertIt() {
         int port = FreePorts.next();
-        try (AppProcess notificator = start("pkcs1-key", port, FreePorts.next(), p -> p.put("etcd.tls.key-file",
+        try (AppProcess notificator = start("pkcs1-key", port, FreePorts.next(), p -> p.put("quarkus.etcd.tls.key-file",
                 certs.clientKeyTraditional().toString()))) {
             assertNotEquals(0, notificator.awaitExit(Duration.ofSeconds(30)));
             String log = notificator.log();
-            assertTrue(log.contains("\"EC PRIVATE KEY\" (PKCS#1/SEC1)") && log.contains("openssl pkcs8 -topk8 -nocrypt"),
+            assertTrue(log.contains("\"EC PRIVATE KEY\" (PKCS#1/SEC1)") && log.contains("openssl pkcs8 -topk8 "
+                    + "-nocrypt"),
                     log);
             etcd.assertNoSecretsIn(log);
         }

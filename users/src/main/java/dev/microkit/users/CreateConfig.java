@@ -14,9 +14,9 @@ public interface CreateConfig {
      * it a create is refused at once with 503 and {@code Retry-After}, nothing stored, before it costs memory or waits
      * for a deadline it cannot meet ({@code CREATE_MAX_IN_PROGRESS}). Under overload every place is taken, so a
      * create waits about this many divided by the creates per second served (Little's law): the default keeps that
-     * wait a fraction of {@code etcd.request-timeout} at the rate one replica serves on a small machine; a longer
-     * wait lets the requests behind it and their connections pile up (deploy/README.md, overload). Raise it with the
-     * throughput.
+     * wait a fraction of {@code quarkus.etcd.request-timeout} at the rate one replica serves on a small machine; a
+     * longer wait lets the requests behind it and their connections pile up (deploy/README.md, overload). Raise it with
+     * the throughput.
      */
     @WithDefault("200")
     @Min(1)

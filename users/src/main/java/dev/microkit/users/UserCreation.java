@@ -55,8 +55,9 @@ public class UserCreation {
             // else another replica may send a welcome email its creator is still sending or recording: sent twice
             throw new ConfigurationException("outbox.claim-ttl (" + outbox.claimTtl().toMillis()
                     + " ms) must be longer than the path of a welcome email sent at once, " + creatorPath.toMillis()
-                    + " ms: etcd.request-timeout (the create) + notificator.deadline (the send) + outbox.record-delay"
-                    + " + etcd.request-timeout (the record); other replicas take it up after outbox.claim-ttl");
+                    + " ms: quarkus.etcd.request-timeout (the create) + notificator.deadline (the send) + "
+                    + "outbox.record-delay"
+                    + " + quarkus.etcd.request-timeout (the record); other replicas take it up after outbox.claim-ttl");
         }
         this.store = store;
         this.heldFor = outbox.claimTtl();

@@ -116,7 +116,7 @@ class ChaosIT {
         /** Starts a users replica, without waiting for it. */
         AppProcess launchUsers(int port, int start) {
             return AppProcess.start("chaos-users-" + port + "-" + start, USERS, Map.of(
-                    "ETCD_ENDPOINTS", etcd.endpoints(),
+                    "QUARKUS_ETCD_ENDPOINTS", etcd.endpoints(),
                     "QUARKUS_HTTP_PORT", String.valueOf(port),
                     "OUTBOX_POLL_INTERVAL", "300ms",
                     "OUTBOX_RETRY_INITIAL_BACKOFF", "300ms",
@@ -135,7 +135,8 @@ class ChaosIT {
         AppProcess startNotificator(int port) {
             // registration retries within a second: with a member cut off, some attempts meet it and time out
             AppProcess notificator = Notificators.start("notificator", etcd, port, Map.of(
-                    "REGISTRATION_TTL", TTL.toSeconds() + "s", "REGISTRATION_RETRY_MAX_BACKOFF", "1s",
+                    "QUARKUS_ETCD_REGISTRATION_TTL", TTL.toSeconds() + "s",
+                            "QUARKUS_ETCD_REGISTRATION_RETRY_MAX_BACKOFF", "1s",
                     // every failed registration attempt in the log, for the failure message
                     "QUARKUS_LOG_CATEGORY__DEV_MICROKIT_STORK_ETCD__LEVEL", "DEBUG"));
             notificators.add(notificator);
@@ -413,7 +414,8 @@ class ChaosIT {
         try (Stack stack = new Stack(1, 2)) {
             int otherPort = FreePorts.next();
             try (AppProcess other = AppProcess.start("chaos-users-" + otherPort + "-1", USERS, Map.of(
-                    "ETCD_ENDPOINTS", stack.etcd.endpoints(), "QUARKUS_HTTP_PORT", String.valueOf(otherPort)))) {
+                    "QUARKUS_ETCD_ENDPOINTS", stack.etcd.endpoints(), "QUARKUS_HTTP_PORT",
+                            String.valueOf(otherPort)))) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> other.log().contains("Listening on"));
                 HttpClient http = HttpClient.newHttpClient();
                 int emails = FULL ? 500 : 100;

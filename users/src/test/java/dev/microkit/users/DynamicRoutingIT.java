@@ -44,7 +44,7 @@ class DynamicRoutingIT {
         int port = FreePorts.next();
         usersUri = URI.create("http://127.0.0.1:" + port);
         users = AppProcess.start("users-" + port, USERS, Map.of(
-                "ETCD_ENDPOINTS", etcd.endpoints(),
+                "QUARKUS_ETCD_ENDPOINTS", etcd.endpoints(),
                 "QUARKUS_HTTP_PORT", String.valueOf(port),
                 // What is tested is failover, not latency: on two cores shared by five JVMs that are still
                 // compiling, a call on a live instance took longer than the 2 s default now and then (CI,

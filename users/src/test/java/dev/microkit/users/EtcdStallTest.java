@@ -20,8 +20,8 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
- * etcd stalls (SIGSTOP): requests end by etcd.request-timeout (504: sent, outcome unknown), and their etcd calls end
- * with them.
+ * etcd stalls (SIGSTOP): requests end by quarkus.etcd.request-timeout (504: sent, outcome unknown), and their etcd
+ * calls end with them.
  */
 @QuarkusTest
 @WithTestResource(EtcdTestResource.class)

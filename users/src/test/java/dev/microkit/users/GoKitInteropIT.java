@@ -94,7 +94,7 @@ class GoKitInteropIT {
         int port = FreePorts.next();
         URI usersUri = URI.create("http://127.0.0.1:" + port);
         users = AppProcess.start("users-gokit-" + port, USERS, Map.of(
-                "ETCD_ENDPOINTS", etcd.endpoints(),
+                "QUARKUS_ETCD_ENDPOINTS", etcd.endpoints(),
                 "QUARKUS_HTTP_PORT", String.valueOf(port)));
         processes.add(users);
         await().atMost(Duration.ofSeconds(30)).until(() -> users.log().contains("Listening on"));

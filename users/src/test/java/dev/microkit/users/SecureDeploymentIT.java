@@ -140,7 +140,7 @@ class SecureDeploymentIT {
     @Test
     void aKeyJetcdCannotReadStopsTheStartWithHowToConvertIt() {
         try (AppProcess users = startUsers("pkcs1-key", FreePorts.next(),
-                properties -> properties.put("etcd.tls.key-file", certs.clientKeyTraditional().toString()))) {
+                properties -> properties.put("quarkus.etcd.tls.key-file", certs.clientKeyTraditional().toString()))) {
             int exit = users.awaitExit(Duration.ofSeconds(30));
             assertTrue(exit != 0, "exit code " + exit);
             assertTrue(users.log().contains("openssl pkcs8 -topk8 -nocrypt"), users.logTail());

@@ -46,7 +46,7 @@ class SentRecordingIT {
             List<String> ids = new ArrayList<>();
             List<String> notificationIds = new ArrayList<>();
             try (AppProcess users = AppProcess.start("users-recording-" + port, USERS, Map.of(
-                    "ETCD_ENDPOINTS", etcd.endpoints(),
+                    "QUARKUS_ETCD_ENDPOINTS", etcd.endpoints(),
                     "QUARKUS_HTTP_PORT", String.valueOf(port),
                     "OUTBOX_RECORD_DELAY", "1h", // no batch closes on its own: only the stop records them
                     "OUTBOX_CLAIM_TTL", "2h"))) { // longer than the creator's path, the hour included
@@ -102,7 +102,7 @@ class SentRecordingIT {
     private static void assertStartRefused(Map<String, String> settings, String why) {
         int port = FreePorts.next();
         Map<String, String> env = new HashMap<>(settings);
-        env.put("ETCD_ENDPOINTS", "http://127.0.0.1:" + FreePorts.next());
+        env.put("QUARKUS_ETCD_ENDPOINTS", "http://127.0.0.1:" + FreePorts.next());
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
         try (AppProcess users = AppProcess.start("users-refused-" + port, USERS, env)) {
             int exit = users.awaitExit(Duration.ofSeconds(30));

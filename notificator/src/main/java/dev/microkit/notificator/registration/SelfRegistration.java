@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -27,8 +28,8 @@ import io.smallrye.stork.Stork;
 import io.smallrye.stork.api.Metadata;
 
 /**
- * This instance in etcd, through Stork's etcd registrar ({@code quarkus.stork.notificator.service-registrar.*}, from
- * the stork-etcd extension): registered once the gRPC server listens, in the background (the service serves even
+ * This instance in etcd as {@code notificator}, through Stork's etcd registrar (the stork-etcd extension; its settings
+ * are {@code quarkus.etcd.*}): registered once the gRPC server listens, in the background (the service serves even
  * while etcd is down), and deregistered first at shutdown, while the server still serves for the shutdown delay, so
  * that a client that sees the key vanish never meets a closed port. Quarkus calls only Stork's built-in registrars
  * by itself, hence this bean.
@@ -37,8 +38,8 @@ import io.smallrye.stork.api.Metadata;
 public class SelfRegistration {
 
     private static final Logger LOG = Logger.getLogger(SelfRegistration.class);
-    /** The Stork service whose registrar is configured in application.properties. */
-    static final String STORK_SERVICE = "notificator";
+    /** The Stork service whose registrar is configured in application.properties, and the name in etcd. */
+    static final String SERVICE = "notificator";
 
     private final RegistrationConfig config;
     private final ValueRegistry runtimeValues;
@@ -64,6 +65,7 @@ public class SelfRegistration {
      * port, also with port 0), so this instance can be announced now.
      */
     void onStart(@Observes StartupEvent event) {
+        EarlierRegistrationNames.refuse(ConfigProvider.getConfig());
         String host = config.advertisedHost().or(AdvertisedAddress::firstNonLoopbackIpv4)
                 .orElse(AdvertisedAddress.LOOPBACK);
         int port = config.advertisedPort().orElseGet(() -> runtimeValues.get(GrpcServer.GRPC_PORT));
@@ -73,8 +75,8 @@ public class SelfRegistration {
         if (secure) {
             labels.put(EtcdEndpointValue.SECURE, "true");
         }
-        Stork.getInstance().getService(STORK_SERVICE).getServiceRegistrar()
-                .registerServiceInstance(config.serviceName(),
+        Stork.getInstance().getService(SERVICE).getServiceRegistrar()
+                .registerServiceInstance(SERVICE,
                         EtcdMetadataKey.labels(labels), host, port)
                 .subscribe().with(registered -> LOG.debugf("First registration of %s:%d done", host, port),
                         failure -> LOG.debugf("Registration ended: %s", failure));
@@ -92,15 +94,14 @@ public class SelfRegistration {
 
     private void deregister() {
         // the registrar bounds this by its deregister-timeout; the margin only guards against a registrar bug
-        Stork.getInstance().getService(STORK_SERVICE).getServiceRegistrar()
-                .deregisterServiceInstance(config.serviceName())
-                .await().atMost(config.deregisterTimeout().plus(Duration.ofSeconds(1)));
+        Stork.getInstance().getService(SERVICE).getServiceRegistrar()
+                .deregisterServiceInstance(SERVICE)
+                .await().atMost(registrar().deregisterTimeout().plus(Duration.ofSeconds(1)));
     }
 
-    /** The registrar's state, for readiness. */
-    public EtcdServiceRegistrar registrar() {
-        return registrars.registrar(STORK_SERVICE).orElseThrow(() -> new IllegalStateException(
-                "no etcd registrar for " + STORK_SERVICE + ": quarkus.stork." + STORK_SERVICE
+    private EtcdServiceRegistrar registrar() {
+        return registrars.registrar(SERVICE).orElseThrow(() -> new IllegalStateException(
+                "no etcd registrar for " + SERVICE + ": quarkus.stork." + SERVICE
                         + ".service-registrar.type must be etcd"));
     }
 }

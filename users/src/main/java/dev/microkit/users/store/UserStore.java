@@ -311,13 +311,6 @@ public class UserStore {
                         && response.getGetResponses().get(1).getCount() > 0));
     }
 
-    /** Asks etcd something cheap: UP means it answers within the request timeout. */
-    public Uni<Long> ping() {
-        return call("reach etcd", () -> etcd.getKVClient().get(bytes(BY_ID),
-                GetOption.builder().isPrefix(true).withCountOnly(true).build()))
-                .map(response -> response.getHeader().getRevision());
-    }
-
     /** Only for requests that are safe to repeat (EtcdCall resends refused ones); creates go through CreateBatches. */
     private <T> Uni<T> call(String what, Supplier<CompletableFuture<T>> request) {
         return answer(what, EtcdCall.within(timeout, request));

@@ -13,7 +13,8 @@ import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.testing.process.Artifact;
 
-/** Real notificators for users' tests: the notificator artifact of this build (jar or native executable), run as child processes. */
+/** Real notificators for users' tests: the notificator artifact of this build (jar or native executable), run as child
+* processes. */
 public final class Notificators {
 
     public static final Artifact ARTIFACT = Artifact.of(Path.of("..", "notificator"));
@@ -27,7 +28,7 @@ public final class Notificators {
      */
     public static Map<String, String> env(EtcdCluster etcd, int grpcPort) {
         return new HashMap<>(Map.of(
-                "ETCD_ENDPOINTS", etcd.endpoints(),
+                "QUARKUS_ETCD_ENDPOINTS", etcd.endpoints(),
                 "QUARKUS_GRPC_SERVER_PORT", String.valueOf(grpcPort),
                 "QUARKUS_HTTP_PORT", "0",
                 "REGISTRATION_ADVERTISED_HOST", "127.0.0.1"));
@@ -40,9 +41,10 @@ public final class Notificators {
         return AppProcess.start(name + "-" + grpcPort, ARTIFACT, env);
     }
 
-    /** Starts a notificator serving gRPC on {@code port}, registering 127.0.0.1:port in {@code etcd}, without waiting. */
+    /** Starts a notificator serving gRPC on {@code port}, registering 127.0.0.1:port in {@code etcd}, without waiting.
+    * */
     public static AppProcess start(EtcdCluster etcd, int port, Duration ttl) {
-        return start("notificator", etcd, port, Map.of("REGISTRATION_TTL", ttl.toSeconds() + "s"));
+        return start("notificator", etcd, port, Map.of("QUARKUS_ETCD_REGISTRATION_TTL", ttl.toSeconds() + "s"));
     }
 
     /** Starts a notificator and waits until it is registered. */

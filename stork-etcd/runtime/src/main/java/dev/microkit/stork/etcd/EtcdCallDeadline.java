@@ -15,10 +15,11 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 
 /**
- * Gives every unary etcd call a gRPC deadline of {@code etcd.request-timeout}: jetcd sets none, and {@link EtcdCall}
- * only stops waiting at its own, so while etcd stalled (a member paused, a disk stall) every timed-out call stayed
- * open on the connection until etcd answered, and they piled up. With the deadline on the call itself, gRPC cancels
- * it (RST_STREAM) when it passes. Streams (watches, lease keep-alives) are left alone. Counts the unary calls open now.
+ * Gives every unary etcd call a gRPC deadline of {@code quarkus.etcd.request-timeout}: jetcd sets none, and
+ * {@link EtcdCall} only stops waiting at its own, so while etcd stalled (a member paused, a disk stall) every
+ * timed-out call stayed open on the connection until etcd answered, and they piled up. With the deadline on the call
+ * itself, gRPC cancels it (RST_STREAM) when it passes. Streams (watches, lease keep-alives) are left alone. Counts the
+ * unary calls open now.
  */
 public final class EtcdCallDeadline {
 

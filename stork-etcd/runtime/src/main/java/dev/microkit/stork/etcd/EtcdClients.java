@@ -1,9 +1,12 @@
 package dev.microkit.stork.etcd;
 
 import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -17,18 +20,23 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.etcd.jetcd.Client;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.PathConverter;
+import io.smallrye.config.SmallRyeConfigBuilder;
 
 /**
  * The application's jetcd clients: one per distinct list of endpoints, shared by everything in the application that
  * talks to etcd (its own code, every etcd service discovery, the registrar), closed at shutdown. The client of
- * {@code etcd.endpoints} is built at startup, on the main thread: wrong TLS or credential settings ({@code etcd.*})
- * stop the start with a message that says what to fix. Building a client opens no connection (jetcd connects on the
- * first request), so none of this needs etcd to be up.
+ * {@code quarkus.etcd.endpoints} is built at startup, on the main thread: wrong TLS or credential settings
+ * ({@code quarkus.etcd.*}) stop the start with a message that says what to fix. Building a client opens no connection
+ * (jetcd connects on the first request), so none of this needs etcd to be up. In a Quarkus application this is a bean;
+ * with Stork alone, {@link #standalone()} makes one.
  */
 @Startup
 @ApplicationScoped
-public class EtcdClients {
+public class EtcdClients implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(EtcdClients.class);
 
@@ -36,14 +44,33 @@ public class EtcdClients {
     private final LastEtcdFailure lastFailure = new LastEtcdFailure();
     private final EtcdCallDeadline deadline;
     private final Map<List<URI>, Client> clients = new ConcurrentHashMap<>();
+    private final List<Runnable> beforeClose = new CopyOnWriteArrayList<>();
 
+    /** Clients built with these settings, their metrics in {@code meters}. */
     @Inject
-    EtcdClients(EtcdConfig config, MeterRegistry meters) {
+    public EtcdClients(EtcdConfig config, MeterRegistry meters) {
         this.config = config;
         this.deadline = new EtcdCallDeadline(config.requestTimeout());
         Gauge.builder("etcd.client.calls.open", deadline, EtcdCallDeadline::open)
-                .description("etcd requests sent and not answered yet (each ends by etcd.request-timeout)")
+                .description("etcd requests sent and not answered yet (each ends by quarkus.etcd.request-timeout)")
                 .register(meters);
+    }
+
+    /**
+     * Clients for an application that uses Stork without Quarkus: the settings are read by SmallRye Config from system
+     * properties, environment variables and {@code META-INF/microprofile-config.properties} (the same names:
+     * {@code quarkus.etcd.endpoints}, {@code QUARKUS_ETCD_ENDPOINTS}, ...), metrics go to Micrometer's global
+     * registry. The client of {@code quarkus.etcd.endpoints} is built at once; {@link #close()} them when done.
+     */
+    public static EtcdClients standalone() {
+        EtcdConfig config = new SmallRyeConfigBuilder().addDefaultSources().addDefaultInterceptors()
+                .withInterceptors(new DeprecatedConfigNames())
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withConverter(Path.class, 200, new PathConverter())
+                .withMapping(EtcdConfig.class).build().getConfigMapping(EtcdConfig.class);
+        EtcdClients clients = new EtcdClients(config, Metrics.globalRegistry);
+        clients.main();
+        return clients;
     }
 
     @PostConstruct
@@ -61,7 +88,7 @@ public class EtcdClients {
         return lastFailure;
     }
 
-    /** The client of {@code etcd.endpoints}. */
+    /** The client of {@code quarkus.etcd.endpoints}. */
     public Client main() {
         return forEndpoints(config.endpoints());
     }
@@ -100,8 +127,20 @@ public class EtcdClients {
         });
     }
 
+    /**
+     * Runs this when the clients close, before they do: e.g. a watch that its closing client broke would be reported
+     * as broken and re-synced, so it is ended first.
+     */
+    public void beforeClose(Runnable action) {
+        beforeClose.add(action);
+    }
+
+    /** Closes every client, after the {@link #beforeClose} actions. */
     @PreDestroy
-    void close() {
+    @Override
+    public void close() {
+        beforeClose.forEach(Runnable::run);
+        beforeClose.clear();
         clients.values().forEach(Client::close);
         clients.clear();
     }

@@ -79,15 +79,15 @@ public final class EtcdErrors {
         String message = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
         if (cause instanceof SSLException) {
             if (message.contains("pkix") || message.contains("certification path")) {
-                return "TLS to etcd failed: etcd's certificate is not signed by a CA in etcd.tls.ca-file";
+                return "TLS to etcd failed: etcd's certificate is not signed by a CA in quarkus.etcd.tls.ca-file";
             }
             if (message.contains("bad_certificate") || message.contains("certificate_required")
                     || message.contains("unknown_ca")) {
-                return "TLS to etcd failed: etcd refused this client's certificate (set etcd.tls.cert-file and "
-                        + "etcd.tls.key-file to a certificate signed by a CA etcd trusts)";
+                return "TLS to etcd failed: etcd refused this client's certificate (set quarkus.etcd.tls.cert-file and "
+                        + "quarkus.etcd.tls.key-file to a certificate signed by a CA etcd trusts)";
             }
             if (message.contains("subject alternative") || message.contains("no name matching")) {
-                return "TLS to etcd failed: etcd's certificate does not name the host in etcd.endpoints";
+                return "TLS to etcd failed: etcd's certificate does not name the host in quarkus.etcd.endpoints";
             }
             if (message.contains("not an ssl/tls record")) {
                 return "TLS to etcd failed: etcd does not speak TLS there (use http:// endpoints)";
@@ -96,16 +96,18 @@ public final class EtcdErrors {
         }
         if (cause instanceof StatusRuntimeException || cause instanceof StatusException) {
             if (message.contains("authentication failed")) {
-                return "etcd rejected the credentials: wrong etcd.username or etcd.password";
+                return "etcd rejected the credentials: wrong quarkus.etcd.username or quarkus.etcd.password";
             }
             if (message.contains("user name is empty")) {
-                return "etcd requires authentication: set etcd.username and etcd.password";
+                return "etcd requires authentication: set quarkus.etcd.username and quarkus.etcd.password";
             }
             if (message.contains("authentication is not enabled")) {
-                return "etcd.username is set but etcd has authentication disabled: unset etcd.username/password";
+                return "quarkus.etcd.username is set but etcd has authentication disabled: unset "
+                        + "quarkus.etcd.username/password";
             }
             if (message.contains("permission denied")) {
-                return "etcd denied the request (permission denied): the etcd user (etcd.username, or without it the "
+                return "etcd denied the request (permission denied): the etcd user (quarkus.etcd.username, or without "
+                        + "it the "
                         + "client certificate's common name) lacks read/write permission on the key";
             }
         }

@@ -212,18 +212,18 @@ public final class EtcdCluster implements AutoCloseable {
     }
 
     /**
-     * The services' settings to reach this cluster as {@link #APP_USER}: {@code etcd.endpoints}, and for a secure
-     * cluster {@code etcd.username}, {@code etcd.password} and {@code etcd.tls.*}.
+     * The services' settings to reach this cluster as {@link #APP_USER}: {@code quarkus.etcd.endpoints}, and for a
+     * secure cluster {@code quarkus.etcd.username}, {@code quarkus.etcd.password} and {@code quarkus.etcd.tls.*}.
      */
     public Map<String, String> clientProperties() {
         Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("etcd.endpoints", endpoints());
+        properties.put("quarkus.etcd.endpoints", endpoints());
         if (tls != null) {
-            properties.put("etcd.username", APP_USER);
-            properties.put("etcd.password", appPassword);
-            properties.put("etcd.tls.ca-file", tls.ca().toString());
-            properties.put("etcd.tls.cert-file", tls.clientCert().toString());
-            properties.put("etcd.tls.key-file", tls.clientKey().toString());
+            properties.put("quarkus.etcd.username", APP_USER);
+            properties.put("quarkus.etcd.password", appPassword);
+            properties.put("quarkus.etcd.tls.ca-file", tls.ca().toString());
+            properties.put("quarkus.etcd.tls.cert-file", tls.clientCert().toString());
+            properties.put("quarkus.etcd.tls.key-file", tls.clientKey().toString());
         }
         return properties;
     }
@@ -252,7 +252,7 @@ public final class EtcdCluster implements AutoCloseable {
         return List.copyOf(members);
     }
 
-    /** The client URLs, comma-separated, as {@code ETCD_ENDPOINTS} takes them. */
+    /** The client URLs, comma-separated, as {@code QUARKUS_ETCD_ENDPOINTS} takes them. */
     public String endpoints() {
         return members.stream().map(EtcdMember::clientUrl).collect(Collectors.joining(","));
     }

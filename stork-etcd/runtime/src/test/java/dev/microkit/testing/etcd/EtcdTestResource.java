@@ -6,8 +6,8 @@ import dev.microkit.testing.tls.TestCertificates;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
- * Runs a real etcd cluster for a Quarkus test and points {@code etcd.endpoints} at it. The test gets the cluster in
- * a field annotated {@link InjectEtcd}, to stop, kill or restart members.
+ * Runs a real etcd cluster for a Quarkus test and points {@code quarkus.etcd.endpoints} at it. The test gets the
+ * cluster in a field annotated {@link InjectEtcd}, to stop, kill or restart members.
  * <p>
  * Init args: {@code members} (default 1); {@code started} (default true; false chooses the ports but starts
  * nothing, for tests of an application that boots while etcd is down); {@code secure} (default false; true starts

@@ -18,13 +18,13 @@ public record WrongEtcdSetting(String name, Consumer<Map<String, String>> change
     public static List<WrongEtcdSetting> against(EtcdCluster secure) {
         String otherCa = secure.certificates().orElseThrow().otherCa().toString();
         return List.of(
-                new WrongEtcdSetting("wrong password", p -> p.put("etcd.password", secure.wrongPassword()),
-                        "wrong etcd.username or etcd.password"),
-                new WrongEtcdSetting("unknown CA", p -> p.put("etcd.tls.ca-file", otherCa),
-                        "not signed by a CA in etcd.tls.ca-file"),
+                new WrongEtcdSetting("wrong password", p -> p.put("quarkus.etcd.password", secure.wrongPassword()),
+                        "wrong quarkus.etcd.username or quarkus.etcd.password"),
+                new WrongEtcdSetting("unknown CA", p -> p.put("quarkus.etcd.tls.ca-file", otherCa),
+                        "not signed by a CA in quarkus.etcd.tls.ca-file"),
                 new WrongEtcdSetting("no client certificate", p -> {
-                    p.remove("etcd.tls.cert-file");
-                    p.remove("etcd.tls.key-file");
+                    p.remove("quarkus.etcd.tls.cert-file");
+                    p.remove("quarkus.etcd.tls.key-file");
                 }, "etcd refused this client's certificate"));
     }
 

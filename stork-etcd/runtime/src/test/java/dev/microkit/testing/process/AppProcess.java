@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A packaged Quarkus application (its {@link Artifact}: the jar, or the native executable), or a foreign program, run as
- * a child process, as it runs in production: it can be stopped with SIGTERM or killed with SIGKILL. Its output goes to
- * {@code target/process-logs/<name>.log}.
+ * A packaged Quarkus application (its {@link Artifact}: the jar, or the native executable), or a foreign program, run
+ * as a child process, as it runs in production: it can be stopped with SIGTERM or killed with SIGKILL. Its output goes
+ * to {@code target/process-logs/<name>.log}.
  */
 public final class AppProcess implements AutoCloseable {
 
@@ -57,8 +57,8 @@ public final class AppProcess implements AutoCloseable {
     }
 
     /**
-     * Config properties as the environment variables that set them, e.g. {@code etcd.tls.ca-file} as
-     * {@code ETCD_TLS_CA_FILE}.
+     * Config properties as the environment variables that set them, e.g. {@code quarkus.etcd.tls.ca-file} as
+     * {@code QUARKUS_ETCD_TLS_CA_FILE}.
      */
     public static Map<String, String> env(Map<String, String> properties) {
         Map<String, String> env = new java.util.LinkedHashMap<>();

@@ -4,20 +4,15 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 
-import io.quarkus.runtime.annotations.ConfigPhase;
-import io.quarkus.runtime.annotations.ConfigRoot;
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 /** Dev Services for etcd: an etcd started for the application in dev and test mode. */
-@ConfigMapping(prefix = "quarkus.etcd.devservices")
-@ConfigRoot(phase = ConfigPhase.BUILD_TIME)
 public interface EtcdDevServicesConfig {
 
     /**
-     * Start an etcd when the application runs in dev or test mode and {@code etcd.endpoints} is not set: a container
-     * of {@link #imageName()} where a container runtime can run it, else the {@code etcd} executable found on the
-     * PATH, with its data in a temporary directory.
+     * Start an etcd when the application runs in dev or test mode and {@code quarkus.etcd.endpoints} is not set: a
+     * container of the image below where a container runtime can run it, else the {@code etcd} executable found on
+     * the PATH, with its data in a temporary directory.
      */
     @WithDefault("true")
     boolean enabled();
@@ -42,7 +37,7 @@ public interface EtcdDevServicesConfig {
 
     /**
      * In dev mode, share the etcd between applications on this machine: the first one starts it, the others find it
-     * (by {@link #serviceName()}) and use it; it stops when the one that started it stops.
+     * (by the service name below) and use it; it stops when the one that started it stops.
      */
     @WithDefault("true")
     boolean shared();

@@ -20,16 +20,18 @@ import io.quarkus.devservices.common.StartableContainer;
 import io.quarkus.runtime.LaunchMode;
 
 /**
- * Dev Services for etcd: in dev and test mode, when {@code etcd.endpoints} is not set, an etcd is started for the
- * application and {@code etcd.endpoints} points at it: in a container ({@link EtcdContainer}) where a container
- * runtime can run its image without a pull it cannot make, else from the {@code etcd} executable
+ * Dev Services for etcd: in dev and test mode, when {@code quarkus.etcd.endpoints} is not set, an etcd is started for
+ * the application and {@code quarkus.etcd.endpoints} points at it: in a container ({@link EtcdContainer}) where a
+ * container runtime can run its image without a pull it cannot make, else from the {@code etcd} executable
  * ({@link EtcdProcess}), saying why once. In dev mode it is shared with the other applications on this machine: a
  * container by the Quarkus label, an executable through {@link SharedEtcd}.
  */
 class EtcdDevServicesProcessor {
 
     private static final Logger LOG = Logger.getLogger(EtcdDevServicesProcessor.class);
-    static final String ENDPOINTS = "etcd.endpoints";
+    static final String ENDPOINTS = "quarkus.etcd.endpoints";
+    /** Its name in earlier releases, still honoured (DeprecatedConfigNames). */
+    static final String EARLIER_ENDPOINTS = "etcd.endpoints";
     /** The Quarkus convention's label that finds a shared Dev Services container, valued with the service name. */
     static final String DEV_SERVICE_LABEL = "quarkus-dev-service-etcd";
     /**
@@ -39,12 +41,13 @@ class EtcdDevServicesProcessor {
     private static final Map<String, Optional<String>> CONTAINER_CHECKS = new ConcurrentHashMap<>();
 
     @BuildStep(onlyIfNot = IsNormal.class, onlyIf = DevServicesConfig.Enabled.class)
-    DevServicesResultBuildItem etcd(EtcdDevServicesConfig config, LaunchModeBuildItem launchMode) {
+    DevServicesResultBuildItem etcd(EtcdBuildTimeConfig buildTimeConfig, LaunchModeBuildItem launchMode) {
+        EtcdDevServicesConfig config = buildTimeConfig.devservices();
         if (!config.enabled()) {
             LOG.debug("Dev Services for etcd are disabled (quarkus.etcd.devservices.enabled=false)");
             return null;
         }
-        if (configured(ENDPOINTS)) {
+        if (configured(ENDPOINTS) || configured(EARLIER_ENDPOINTS)) {
             LOG.debugf("Dev Services for etcd not started: %s is set", ENDPOINTS);
             return null;
         }
@@ -65,7 +68,8 @@ class EtcdDevServicesProcessor {
         Optional<String> running = shared == null ? Optional.empty() : shared.find();
         if (running.isPresent()) {
             LOG.infof("Dev Services for etcd: using the shared etcd at %s (found in %s). "
-                    + "Set etcd.endpoints, or quarkus.etcd.devservices.enabled=false, to use another.", running.get(),
+                    + "Set quarkus.etcd.endpoints, or quarkus.etcd.devservices.enabled=false, to use another.",
+                    running.get(),
                     shared.file());
             return DevServicesResultBuildItem.discovered().feature(StorkEtcdProcessor.FEATURE)
                     .description("shared etcd at " + running.get())
@@ -78,7 +82,7 @@ class EtcdDevServicesProcessor {
                 .description("etcd from " + executable)
                 .startable(() -> new EtcdProcess(executable, config.port().orElse(0), shared))
                 .postStartHook(etcd -> LOG.infof("Dev Services for etcd started %s at %s (data in a temporary "
-                        + "directory, deleted when it stops)%s. Set etcd.endpoints to use your own etcd, or "
+                        + "directory, deleted when it stops)%s. Set quarkus.etcd.endpoints to use your own etcd, or "
                         + "quarkus.etcd.devservices.enabled=false to start none.", executable, etcd.endpoint(),
                         shared == null ? "" : "; other applications in dev mode on this machine use it too"))
                 .configProvider(Map.of(ENDPOINTS, EtcdProcess::endpoint))
@@ -92,7 +96,7 @@ class EtcdDevServicesProcessor {
                 .locateContainer(config.serviceName(), shared, mode);
         if (running.isPresent()) {
             String endpoint = "http://" + running.get().getUrl();
-            LOG.infof("Dev Services for etcd: using the shared etcd container %s at %s. Set etcd.endpoints, or "
+            LOG.infof("Dev Services for etcd: using the shared etcd container %s at %s. Set quarkus.etcd.endpoints, or "
                     + "quarkus.etcd.devservices.enabled=false, to use another.", running.get().getId(), endpoint);
             return DevServicesResultBuildItem.discovered().feature(StorkEtcdProcessor.FEATURE)
                     .containerId(running.get().getId()).description("shared etcd container at " + endpoint)
@@ -112,7 +116,7 @@ class EtcdDevServicesProcessor {
                     return new StartableContainer<>(etcd, EtcdContainer::endpoint);
                 })
                 .postStartHook(etcd -> LOG.infof("Dev Services for etcd started a container of %s at %s (%s; data "
-                        + "inside it, gone when it stops)%s. Set etcd.endpoints to use your own etcd, or "
+                        + "inside it, gone when it stops)%s. Set quarkus.etcd.endpoints to use your own etcd, or "
                         + "quarkus.etcd.devservices.enabled=false to start none.", config.imageName(),
                         etcd.getContainer().endpoint(), etcd.getContainerId(),
                         shared ? "; other applications in dev mode on this machine use it too" : ""))

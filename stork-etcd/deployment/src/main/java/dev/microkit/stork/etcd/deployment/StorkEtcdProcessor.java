@@ -1,26 +1,64 @@
 package dev.microkit.stork.etcd.deployment;
 
+import java.util.List;
 import java.util.logging.Level;
 
+import org.jboss.jandex.DotName;
+
+import dev.microkit.stork.etcd.EtcdConfigBuilder;
 import io.etcd.jetcd.resolver.DnsSrvResolverProvider;
 import io.etcd.jetcd.resolver.HttpResolverProvider;
 import io.etcd.jetcd.resolver.HttpsResolverProvider;
 import io.etcd.jetcd.resolver.IPResolverProvider;
+import io.quarkus.arc.deployment.BuildTimeConditionBuildItem;
 import io.quarkus.deployment.annotations.BuildProducer;
 import io.quarkus.deployment.annotations.BuildStep;
+import io.quarkus.deployment.builditem.CombinedIndexBuildItem;
 import io.quarkus.deployment.builditem.FeatureBuildItem;
 import io.quarkus.deployment.builditem.IndexDependencyBuildItem;
 import io.quarkus.deployment.builditem.LogCategoryBuildItem;
+import io.quarkus.deployment.builditem.RunTimeConfigBuilderBuildItem;
+import io.quarkus.deployment.builditem.StaticInitConfigBuilderBuildItem;
 import io.quarkus.deployment.builditem.nativeimage.ReflectiveClassBuildItem;
+import io.quarkus.smallrye.health.deployment.spi.HealthBuildItem;
 
 /** What every application using etcd through this extension needs at build time, native images included. */
 class StorkEtcdProcessor {
 
     static final String FEATURE = "stork-etcd";
+    private static final String HEALTH_CHECKS = "dev.microkit.stork.etcd.health.";
 
     @BuildStep
     FeatureBuildItem feature() {
         return new FeatureBuildItem(FEATURE);
+    }
+
+    /**
+     * Readiness checks for etcd and the registrations, when the application has SmallRye Health. Disabled, they are
+     * also kept out of bean discovery: this extension's runtime jar is a bean archive, and SmallRye Health makes
+     * {@code @Readiness} a bean-defining annotation.
+     */
+    @BuildStep
+    void healthChecks(EtcdBuildTimeConfig config, CombinedIndexBuildItem index, BuildProducer<HealthBuildItem> checks,
+            BuildProducer<BuildTimeConditionBuildItem> conditions) {
+        boolean enabled = config.health().enabled();
+        // by name: the health API is not on this module's class path (the runtime's dependency on it is optional)
+        for (String check : List.of(HEALTH_CHECKS + "EtcdReadinessCheck", HEALTH_CHECKS
+                + "EtcdRegistrationReadinessCheck")) {
+            checks.produce(new HealthBuildItem(check, enabled));
+            if (!enabled) {
+                conditions.produce(new BuildTimeConditionBuildItem(
+                        index.getIndex().getClassByName(DotName.createSimple(check)), false));
+            }
+        }
+    }
+
+    /** The settings of earlier releases ({@code etcd.*}) keep working, each with a deprecation warning. */
+    @BuildStep
+    void deprecatedNames(BuildProducer<StaticInitConfigBuilderBuildItem> staticInit,
+            BuildProducer<RunTimeConfigBuilderBuildItem> runTime) {
+        staticInit.produce(new StaticInitConfigBuilderBuildItem(EtcdConfigBuilder.class));
+        runTime.produce(new RunTimeConfigBuilderBuildItem(EtcdConfigBuilder.class));
     }
 
     /**

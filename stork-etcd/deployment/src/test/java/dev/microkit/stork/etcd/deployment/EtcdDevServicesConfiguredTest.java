@@ -18,7 +18,7 @@ class EtcdDevServicesConfiguredTest {
 
     @RegisterExtension
     static final QuarkusUnitTest APP = new QuarkusUnitTest()
-            .overrideConfigKey("etcd.endpoints", "http://127.0.0.1:1")
+            .overrideConfigKey("quarkus.etcd.endpoints", "http://127.0.0.1:1")
             .setLogRecordPredicate(record -> record.getLoggerName().startsWith("dev.microkit.stork.etcd"))
             .assertLogRecords(records -> assertEquals(List.of(), records.stream().map(r -> r.getMessage())
                     .filter(m -> m.startsWith("Dev Services for etcd")).toList()));

@@ -17,7 +17,7 @@ import dev.microkit.stork.etcd.EtcdClients;
 import io.quarkus.test.QuarkusUnitTest;
 
 /**
- * With no {@code etcd.endpoints}, where a container runtime has the etcd image (CI: Debian's docker.io and the
+ * With no {@code quarkus.etcd.endpoints}, where a container runtime has the etcd image (CI: Debian's docker.io and the
  * stand-in image of deploy/local/base-images.sh; Ryuk disabled in this module's tests, since no registry serves its
  * image here), an application in test mode gets an etcd container of its own: the Quarkus convention.
  */

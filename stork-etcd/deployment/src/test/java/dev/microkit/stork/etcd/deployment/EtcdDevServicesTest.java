@@ -14,8 +14,8 @@ import dev.microkit.stork.etcd.EtcdClients;
 import io.quarkus.test.QuarkusUnitTest;
 
 /**
- * With no {@code etcd.endpoints} and an executable asked for, an application in test mode gets an etcd of its own,
- * started from the PATH, and no container is looked for.
+ * With no {@code quarkus.etcd.endpoints} and an executable asked for, an application in test mode gets an etcd of its
+ * own, started from the PATH, and no container is looked for.
  */
 class EtcdDevServicesTest {
 

@@ -143,6 +143,11 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
         return Uni.createFrom().deferred(this::deregister);
     }
 
+    /** How long {@link #deregisterServiceInstance} waits for etcd at most. */
+    public Duration deregisterTimeout() {
+        return settings.deregisterTimeout();
+    }
+
     /** The lease that holds the key now, if any. */
     public Optional<Holding> holding() {
         synchronized (lock) {

@@ -1,12 +1,10 @@
 package dev.microkit.stork.etcd.registration;
 
-import java.net.URI;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,9 +13,10 @@ import jakarta.inject.Inject;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.microkit.stork.etcd.EtcdClients;
+import dev.microkit.stork.etcd.EtcdConfig;
+import dev.microkit.stork.etcd.EtcdInfrastructure;
 import dev.microkit.stork.etcd.EtcdMetadataKey;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.stork.api.ServiceRegistrar;
 import io.smallrye.stork.api.config.ServiceRegistrarAttribute;
@@ -26,31 +25,35 @@ import io.smallrye.stork.spi.ServiceRegistrarProvider;
 import io.smallrye.stork.spi.StorkInfrastructure;
 
 /**
- * Stork service registrar {@code etcd}: {@code quarkus.stork.<service>.service-registrar.type=etcd}. Quarkus calls
- * only Stork's built-in registrars by itself; an application registers with this one through Stork
+ * Stork service registrar {@code etcd}: {@code quarkus.stork.<service>.service-registrar.type=etcd}. Its settings are
+ * the extension's, {@code quarkus.etcd.prefix} and {@code quarkus.etcd.registration.*} (typed, each an environment
+ * variable too); a registrar's attributes below override them for one service. Quarkus calls only Stork's built-in
+ * registrars by itself; an application registers with this one through Stork
  * ({@code Stork.getInstance().getService(name).getServiceRegistrar()}), e.g. when it starts, and deregisters before
- * it stops serving. {@code EtcdRegistrarConfiguration} is generated from the attributes below.
+ * it stops serving. Works with Stork alone too ({@link EtcdInfrastructure}). {@code EtcdRegistrarConfiguration} is
+ * generated from the attributes below.
  */
 @ServiceRegistrarType(value = "etcd", metadataKey = EtcdMetadataKey.class)
 @ServiceRegistrarAttribute(name = "endpoints", description = "etcd client URLs, comma-separated; "
-        + "by default the etcd.endpoints setting")
-@ServiceRegistrarAttribute(name = "prefix", description = "key prefix under which services register",
-        defaultValue = "/services/")
+        + "by default quarkus.etcd.endpoints")
+@ServiceRegistrarAttribute(name = "prefix", description = "key prefix under which services register; "
+        + "by default quarkus.etcd.prefix (/services/)")
 @ServiceRegistrarAttribute(name = "ttl", description = "lease TTL: how long a crashed instance stays listed; "
-        + "at least 2s", defaultValue = "10s")
-@ServiceRegistrarAttribute(name = "deregister-timeout", description = "deadline of revoking the lease",
-        defaultValue = "2s")
+        + "whole seconds, at least 2s; by default quarkus.etcd.registration.ttl (10s)")
+@ServiceRegistrarAttribute(name = "deregister-timeout", description = "deadline of revoking the lease; "
+        + "by default quarkus.etcd.registration.deregister-timeout (2s)")
 @ServiceRegistrarAttribute(name = "retry-initial-backoff", description = "first pause between registration "
-        + "attempts while etcd cannot be reached", defaultValue = "200ms")
-@ServiceRegistrarAttribute(name = "retry-max-backoff", description = "longest pause between registration attempts",
-        defaultValue = "5s")
+        + "attempts while etcd cannot be reached; by default quarkus.etcd.registration.retry-initial-backoff (200ms)")
+@ServiceRegistrarAttribute(name = "retry-max-backoff", description = "longest pause between registration attempts; "
+        + "by default quarkus.etcd.registration.retry-max-backoff (5s)")
 @ApplicationScoped
 public class EtcdServiceRegistrarProvider
         implements ServiceRegistrarProvider<EtcdRegistrarConfiguration, EtcdMetadataKey> {
 
     static final Duration MIN_TTL = Duration.ofSeconds(2);
 
-    // Field injection: the generated loader needs a no-argument constructor (it falls back to it without CDI).
+    // Field injection: the generated loader needs a no-argument constructor (it falls back to it without CDI, and
+    // these stay null).
     @Inject
     EtcdClients clients;
     @Inject
@@ -64,24 +67,25 @@ public class EtcdServiceRegistrarProvider
     @Override
     public ServiceRegistrar<EtcdMetadataKey> createServiceRegistrar(EtcdRegistrarConfiguration config,
             String serviceName, StorkInfrastructure infrastructure) {
-        List<URI> endpoints = config.getEndpoints() == null || config.getEndpoints().isBlank()
-                ? clients.config().endpoints()
-                : Arrays.stream(config.getEndpoints().split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                        .map(URI::create).toList();
+        EtcdInfrastructure etcd = EtcdInfrastructure.of(clients, json, meters, infrastructure);
+        EtcdConfig.Registration defaults = etcd.config().registration();
         String attributes = "quarkus.stork." + serviceName + ".service-registrar.";
-        Duration ttl = duration(attributes + "ttl", config.getTtl());
+        Duration ttl = duration(attributes + "ttl", config.getTtl(), defaults.ttl());
         if (ttl.compareTo(MIN_TTL) < 0 || ttl.toMillis() % 1000 != 0) {
-            throw new IllegalArgumentException(attributes + "ttl must be whole seconds and at least 2s (etcd leases "
-                    + "count seconds, and a shorter one expires between two keep-alives): " + config.getTtl());
+            throw new IllegalArgumentException((config.getTtl() != null ? attributes + "ttl"
+                    : "quarkus.etcd.registration.ttl") + " must be whole seconds and at least 2s (etcd leases count "
+                    + "seconds, and a shorter one expires between two keep-alives): " + ttl);
         }
-        EtcdRegistrarSettings settings = new EtcdRegistrarSettings(endpoints, config.getPrefix(), ttl,
-                clients.config().requestTimeout(), duration(attributes + "deregister-timeout",
-                        config.getDeregisterTimeout()),
-                duration(attributes + "retry-initial-backoff", config.getRetryInitialBackoff()),
-                duration(attributes + "retry-max-backoff", config.getRetryMaxBackoff()));
+        EtcdRegistrarSettings settings = new EtcdRegistrarSettings(etcd.endpoints(config.getEndpoints()),
+                etcd.prefix(config.getPrefix()), ttl, etcd.config().requestTimeout(),
+                duration(attributes + "deregister-timeout", config.getDeregisterTimeout(),
+                        defaults.deregisterTimeout()),
+                duration(attributes + "retry-initial-backoff", config.getRetryInitialBackoff(),
+                        defaults.retryInitialBackoff()),
+                duration(attributes + "retry-max-backoff", config.getRetryMaxBackoff(), defaults.retryMaxBackoff()));
         EtcdServiceRegistrar registrar = new EtcdServiceRegistrar(serviceName, settings,
-                clients.forEndpoints(endpoints), clients.lastFailure(), json,
-                meters != null ? meters : Metrics.globalRegistry);
+                etcd.clients().forEndpoints(settings.endpoints()), etcd.clients().lastFailure(), etcd.json(),
+                etcd.meters());
         registrars.put(serviceName, registrar);
         return registrar;
     }
@@ -91,7 +95,16 @@ public class EtcdServiceRegistrarProvider
         return Optional.ofNullable(registrars.get(serviceName));
     }
 
-    private static Duration duration(String name, String value) {
+    /** Every registrar Stork created, by service name. */
+    public Map<String, EtcdServiceRegistrar> registrars() {
+        return new TreeMap<>(registrars);
+    }
+
+    /** The attribute's value if the service has it, else the extension's setting. */
+    private static Duration duration(String name, String value, Duration setting) {
+        if (value == null || value.isBlank()) {
+            return setting;
+        }
         try {
             return DurationConverter.parseDuration(value);
         } catch (DateTimeParseException | IllegalArgumentException e) {
