@@ -4,6 +4,9 @@ import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
 
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,18 +15,43 @@ import io.smallrye.stork.spi.StorkInfrastructure;
 
 /**
  * What the Stork providers of this extension work with: the etcd clients (and through them the settings), JSON and
- * metrics. In a Quarkus application they are the application's beans; with Stork alone, Stork's infrastructure holds
- * one of each, shared by every provider ({@link EtcdClients#standalone()}, a plain {@link ObjectMapper}, Micrometer's
- * global registry).
+ * metrics. In a Quarkus application it is a bean made of the application's beans; with Stork alone, Stork's
+ * infrastructure holds one, shared by every provider ({@link EtcdClients#standalone()}, a plain {@link ObjectMapper},
+ * Micrometer's global registry).
  */
-public record EtcdInfrastructure(EtcdClients clients, ObjectMapper json, MeterRegistry meters) {
+@Singleton
+public final class EtcdInfrastructure {
 
-    /** The beans given, or where there are none (no CDI), Stork's shared ones. */
-    public static EtcdInfrastructure of(EtcdClients clients, ObjectMapper json, MeterRegistry meters,
-            StorkInfrastructure stork) {
-        return new EtcdInfrastructure(clients != null ? clients : stork.get(EtcdClients.class, EtcdClients::standalone),
-                json != null ? json : stork.get(ObjectMapper.class, ObjectMapper::new),
-                meters != null ? meters : Metrics.globalRegistry);
+    private final EtcdClients clients;
+    private final ObjectMapper json;
+    private final MeterRegistry meters;
+
+    @Inject
+    public EtcdInfrastructure(EtcdClients clients, ObjectMapper json, MeterRegistry meters) {
+        this.clients = clients;
+        this.json = json;
+        this.meters = meters;
+    }
+
+    /**
+     * The bean a provider was given, or where there is none (no CDI: the provider was made by Stork's loader), the one
+     * Stork's infrastructure holds, made on first use.
+     */
+    public static EtcdInfrastructure of(EtcdInfrastructure injected, StorkInfrastructure stork) {
+        return injected != null ? injected : stork.get(EtcdInfrastructure.class,
+                () -> new EtcdInfrastructure(EtcdClients.standalone(), new ObjectMapper(), Metrics.globalRegistry));
+    }
+
+    public EtcdClients clients() {
+        return clients;
+    }
+
+    public ObjectMapper json() {
+        return json;
+    }
+
+    public MeterRegistry meters() {
+        return meters;
     }
 
     /** The settings the clients are built with. */
@@ -31,8 +59,7 @@ public record EtcdInfrastructure(EtcdClients clients, ObjectMapper json, MeterRe
         return clients.config();
     }
 
-    /** A service's {@code endpoints} attribute (comma-separated URLs), or when it has none {@code
-    * quarkus.etcd.endpoints}. */
+    /** A service's {@code endpoints} attribute (URLs, comma-separated), else {@code quarkus.etcd.endpoints}. */
     public List<URI> endpoints(String attribute) {
         if (attribute == null || attribute.isBlank()) {
             return config().endpoints();

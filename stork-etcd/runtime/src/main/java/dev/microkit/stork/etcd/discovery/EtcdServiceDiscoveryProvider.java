@@ -1,13 +1,13 @@
 package dev.microkit.stork.etcd.discovery;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.microkit.stork.etcd.EtcdClients;
 import dev.microkit.stork.etcd.EtcdInfrastructure;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.stork.api.ServiceDiscovery;
 import io.smallrye.stork.api.config.ServiceConfig;
 import io.smallrye.stork.api.config.ServiceDiscoveryAttribute;
@@ -30,24 +30,28 @@ import io.smallrye.stork.spi.StorkInfrastructure;
 public class EtcdServiceDiscoveryProvider implements ServiceDiscoveryProvider<EtcdConfiguration> {
 
     // Field injection: the generated loader needs a no-argument constructor (it falls back to it without CDI, and
-    // these stay null).
+    // this stays null).
     @Inject
-    EtcdClients clients;
-    @Inject
-    ObjectMapper json;
-    @Inject
-    MeterRegistry meters;
+    EtcdInfrastructure injected;
+
+    private final Map<String, EtcdServiceDiscovery> discoveries = new ConcurrentHashMap<>();
 
     /** Called when Stork starts, on the main thread: the jetcd client is built here, no connection made. */
     @Override
     public ServiceDiscovery createServiceDiscovery(EtcdConfiguration config, String serviceName,
             ServiceConfig serviceConfig, StorkInfrastructure storkInfrastructure) {
-        EtcdInfrastructure etcd = EtcdInfrastructure.of(clients, json, meters, storkInfrastructure);
+        EtcdInfrastructure etcd = EtcdInfrastructure.of(injected, storkInfrastructure);
         EtcdServiceDiscovery discovery = new EtcdServiceDiscovery(serviceName, etcd.prefix(config.getPrefix()),
                 etcd.clients().forEndpoints(etcd.endpoints(config.getEndpoints())), etcd.clients().lastFailure(),
                 etcd.json(), etcd.config().requestTimeout(), etcd.meters());
         // watches end before the clients close: a watch its closing client broke would be reported and re-synced
         etcd.clients().beforeClose(discovery::close);
+        discoveries.put(serviceName, discovery);
         return discovery;
+    }
+
+    /** Every discovery Stork created, by service name. */
+    public Map<String, EtcdServiceDiscovery> discoveries() {
+        return new TreeMap<>(discoveries);
     }
 }

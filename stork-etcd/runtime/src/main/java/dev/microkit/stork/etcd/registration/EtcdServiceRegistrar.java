@@ -143,6 +143,11 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
         return Uni.createFrom().deferred(this::deregister);
     }
 
+    /** The TTL of its leases. */
+    public Duration ttl() {
+        return settings.ttl();
+    }
+
     /** How long {@link #deregisterServiceInstance} waits for etcd at most. */
     public Duration deregisterTimeout() {
         return settings.deregisterTimeout();

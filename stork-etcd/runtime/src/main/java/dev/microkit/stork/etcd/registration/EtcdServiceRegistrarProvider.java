@@ -10,13 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.microkit.stork.etcd.EtcdClients;
 import dev.microkit.stork.etcd.EtcdConfig;
 import dev.microkit.stork.etcd.EtcdInfrastructure;
 import dev.microkit.stork.etcd.EtcdMetadataKey;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.stork.api.ServiceRegistrar;
 import io.smallrye.stork.api.config.ServiceRegistrarAttribute;
@@ -53,13 +49,9 @@ public class EtcdServiceRegistrarProvider
     static final Duration MIN_TTL = Duration.ofSeconds(2);
 
     // Field injection: the generated loader needs a no-argument constructor (it falls back to it without CDI, and
-    // these stay null).
+    // this stays null).
     @Inject
-    EtcdClients clients;
-    @Inject
-    ObjectMapper json;
-    @Inject
-    MeterRegistry meters;
+    EtcdInfrastructure injected;
 
     private final Map<String, EtcdServiceRegistrar> registrars = new ConcurrentHashMap<>();
 
@@ -67,7 +59,7 @@ public class EtcdServiceRegistrarProvider
     @Override
     public ServiceRegistrar<EtcdMetadataKey> createServiceRegistrar(EtcdRegistrarConfiguration config,
             String serviceName, StorkInfrastructure infrastructure) {
-        EtcdInfrastructure etcd = EtcdInfrastructure.of(clients, json, meters, infrastructure);
+        EtcdInfrastructure etcd = EtcdInfrastructure.of(injected, infrastructure);
         EtcdConfig.Registration defaults = etcd.config().registration();
         String attributes = "quarkus.stork." + serviceName + ".service-registrar.";
         Duration ttl = duration(attributes + "ttl", config.getTtl(), defaults.ttl());

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.microkit.stork.etcd.EtcdClients;
+import dev.microkit.stork.etcd.EtcdInfrastructure;
 import dev.microkit.stork.etcd.EtcdMetadataKey;
 import dev.microkit.stork.etcd.discovery.EtcdConfiguration;
 import dev.microkit.stork.etcd.registration.EtcdRegistrarConfiguration;
@@ -61,7 +61,9 @@ class StandaloneStorkTest {
         ServicesInCode.SERVICES.clear();
         // the clients Stork's infrastructure made for the providers: closing them ends the watches too
         if (infrastructure != null) {
-            infrastructure.get(EtcdClients.class, EtcdClients::standalone).close();
+            infrastructure.get(EtcdInfrastructure.class, () -> {
+                throw new AssertionError("the providers made no EtcdInfrastructure");
+            }).clients().close();
         }
         etcd.close();
     }
