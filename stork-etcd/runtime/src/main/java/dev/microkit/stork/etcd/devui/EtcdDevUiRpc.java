@@ -49,7 +49,7 @@ public class EtcdDevUiRpc {
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("endpoints", clients.config().endpoints().stream().map(Object::toString).toList());
         state.put("prefix", clients.config().prefix());
-        state.put("requestTimeout", clients.config().requestTimeout().toString());
+        state.put("requestTimeout", clients.config().requestTimeout().toMillis() + " ms");
         state.put("lastFailure", clients.lastFailure().get()
                 .map(status -> EtcdErrors.describe(status.asRuntimeException())).orElse(null));
         List<Map<String, Object>> registrations = new ArrayList<>();
