@@ -2,6 +2,7 @@ package dev.microkit.notificator.registration;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -16,7 +17,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.microkit.stork.etcd.EtcdEndpointValue;
-import dev.microkit.stork.etcd.EtcdMetadataKey;
 import dev.microkit.stork.etcd.registration.EtcdServiceRegistrar;
 import dev.microkit.stork.etcd.registration.EtcdServiceRegistrarProvider;
 import io.quarkus.grpc.runtime.GrpcServer;
@@ -25,7 +25,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.value.registry.ValueRegistry;
 import io.smallrye.stork.Stork;
-import io.smallrye.stork.api.Metadata;
+import io.smallrye.stork.api.ServiceRegistrar.RegistrarOptions;
 
 /**
  * This instance in etcd as {@code notificator}, through Stork's etcd registrar (the stork-etcd extension; its settings
@@ -76,8 +76,7 @@ public class SelfRegistration {
             labels.put(EtcdEndpointValue.SECURE, "true");
         }
         Stork.getInstance().getService(SERVICE).getServiceRegistrar()
-                .registerServiceInstance(SERVICE,
-                        EtcdMetadataKey.labels(labels), host, port)
+                .registerServiceInstance(new RegistrarOptions(SERVICE, host, port, List.of(), labels))
                 .subscribe().with(registered -> LOG.debugf("First registration of %s:%d done", host, port),
                         failure -> LOG.debugf("Registration ended: %s", failure));
     }

@@ -134,6 +134,18 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
     }
 
     /**
+     * Registers with Stork's own options (what Quarkus' automatic registration passes): their {@code metadata} are the
+     * published labels. Their {@code tags} are not kept: etcd's naming value has no place for them.
+     */
+    @Override
+    public Uni<Void> registerServiceInstance(RegistrarOptions options) {
+        checkRegistrarOptionsNotNull(options);
+        return registerServiceInstance(options.serviceName(),
+                EtcdMetadataKey.labels(options.metadata() == null ? Map.of() : options.metadata()),
+                options.ipAddress(), options.defaultPort());
+    }
+
+    /**
      * Revokes the lease, so that the key is gone at once (clients stop choosing this instance), and stops
      * registering. When etcd does not answer within {@code deregister-timeout} this is said in the log, and the Uni
      * completes all the same: etcd drops the key when the lease expires.

@@ -39,6 +39,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.stork.api.Metadata;
+import io.smallrye.stork.api.ServiceRegistrar;
 
 /** The etcd registrar against a real etcd server: listed, healed, re-registered, deregistered. */
 class EtcdServiceRegistrarTest {
@@ -94,6 +95,19 @@ class EtcdServiceRegistrarTest {
 
         assertTrue(etcd.get(KEY).isEmpty(), "gone at once: the lease was revoked");
         assertEquals(Optional.empty(), registrar.holding());
+    }
+
+    /** Stork's own options (what Quarkus' automatic registration passes): their metadata are the published labels. */
+    @Test
+    void registersWithStorksOptionsTheirMetadataAsLabels() {
+        Map<String, String> metadata = new java.util.LinkedHashMap<>();
+        metadata.put("id", "n2");
+        metadata.put("zone", "eu-1");
+        registrar.registerServiceInstance(new ServiceRegistrar.RegistrarOptions("notificator", "127.0.0.1", 8082,
+                List.of("ignored-tag"), metadata)).await().atMost(WAIT);
+
+        assertEquals("{\"Op\":0,\"Addr\":\"127.0.0.1:8082\",\"Metadata\":\"id=n2&zone=eu-1\"}",
+                etcd.get(KEY).orElseThrow().getValue().toString(UTF_8));
     }
 
     @Test

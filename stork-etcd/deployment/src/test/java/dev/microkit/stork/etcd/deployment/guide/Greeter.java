@@ -6,20 +6,21 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import dev.microkit.stork.etcd.EtcdMetadataKey;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.stork.Stork;
 import io.smallrye.stork.api.ServiceInstance;
+import io.smallrye.stork.api.ServiceRegistrar.RegistrarOptions;
 
 @ApplicationScoped
 public class Greeter {
 
     void register(@Observes StartupEvent start) {
         Stork.getInstance().getService("greeter").getServiceRegistrar()
-                .registerServiceInstance("greeter", EtcdMetadataKey.labels(Map.of("version", "1")), "127.0.0.1", 9001)
+                .registerServiceInstance(new RegistrarOptions("greeter", "127.0.0.1", 9001, List.of(),
+                        Map.of("version", "1")))
                 .subscribe().with(listed -> Log.info("greeter is listed in etcd"), Log::error);
     }
 
