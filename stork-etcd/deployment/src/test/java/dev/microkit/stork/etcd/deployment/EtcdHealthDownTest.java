@@ -12,7 +12,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import io.quarkus.test.QuarkusUnitTest;
 import io.smallrye.health.SmallRyeHealthReporter;
 
-/** No etcd at the endpoint: the {@code etcd} readiness check is DOWN, says so, within the request timeout. */
+/**
+ * No etcd at the endpoint: the {@code etcd} readiness check is DOWN, says so, within the request timeout; with no
+ * registrar, {@code etcd-registration} says there is nothing to register.
+ */
 class EtcdHealthDownTest {
 
     @RegisterExtension
@@ -34,5 +37,10 @@ class EtcdHealthDownTest {
         assertTrue(etcd.getJsonObject("data").getString("error").contains("etcd"), etcd.toString());
         assertTrue(tookMillis < 5_000, "took " + tookMillis + " ms");
         assertEquals("DOWN", payload.getString("status"));
+        JsonObject registration = payload.getJsonArray("checks").stream().map(JsonObject.class::cast)
+                .filter(check -> "etcd-registration".equals(check.getString("name"))).findFirst().orElseThrow();
+        assertEquals("UP", registration.getString("status"), "no registrar, nothing to be down about");
+        assertEquals("none: this application registers nothing",
+                registration.getJsonObject("data").getString("registrars"), registration.toString());
     }
 }

@@ -16,7 +16,7 @@ import dev.microkit.stork.etcd.registration.EtcdServiceRegistrarProvider;
  * Readiness {@code etcd-registration}: ready while every instance registered through a Stork registrar of type
  * {@code etcd} is listed in etcd, i.e. while clients can find it. An instance not registered yet (before the
  * application asked for it, or while etcd cannot be reached) is DOWN, with why. Data, per Stork service: its key and
- * lease, or why it is not listed.
+ * lease, or why it is not listed. An application without a registrar of type {@code etcd} is UP, and says so.
  */
 @Readiness
 public class EtcdRegistrationReadinessCheck implements HealthCheck {
@@ -29,7 +29,11 @@ public class EtcdRegistrationReadinessCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named(NAME).up();
-        for (Map.Entry<String, EtcdServiceRegistrar> registrar : registrars.registrars().entrySet()) {
+        Map<String, EtcdServiceRegistrar> all = registrars.registrars();
+        if (all.isEmpty()) {
+            return response.withData("registrars", "none: this application registers nothing").build();
+        }
+        for (Map.Entry<String, EtcdServiceRegistrar> registrar : all.entrySet()) {
             String service = registrar.getKey();
             registrar.getValue().holding().ifPresentOrElse(
                     held -> response.withData(service, held.key() + " (lease " + Long.toHexString(held.leaseId())

@@ -59,13 +59,14 @@ class StandaloneStorkTest {
         System.clearProperty("quarkus.etcd.endpoints");
         System.clearProperty("quarkus.etcd.registration.ttl");
         ServicesInCode.SERVICES.clear();
-        // the clients Stork's infrastructure made for the providers: closing them ends the watches too
-        if (infrastructure != null) {
+        try {
+            // the clients Stork's infrastructure made for the providers: closing them ends the watches too
             infrastructure.get(EtcdInfrastructure.class, () -> {
                 throw new AssertionError("the providers made no EtcdInfrastructure");
             }).clients().close();
+        } finally {
+            etcd.close();
         }
-        etcd.close();
     }
 
     @Test
