@@ -2,11 +2,17 @@ package dev.microkit.users;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import jakarta.inject.Inject;
 
@@ -61,5 +67,32 @@ class EtcdStallTest {
         }
         await().atMost(Duration.ofSeconds(10)).untilAsserted(
                 () -> given().body(body()).post("/create").then().statusCode(201));
+    }
+
+    /**
+     * The extension's readiness check against a stalled etcd: every probe of a flood answers DOWN (503) with the reason
+     * instead of hanging, its etcd call ends by its deadline, and readiness is UP again once etcd resumes.
+     */
+    @Test
+    void readinessIsDownWithTheReasonWhileEtcdStallsAndItsCallsDoNotPileUp() {
+        given().get("/q/health/ready").then().statusCode(200);
+        etcd.member(0).pause();
+        try {
+            List<CompletableFuture<Integer>> probes = IntStream.range(0, 20)
+                    .mapToObj(i -> CompletableFuture.supplyAsync(() -> given().get("/q/health/ready").statusCode()))
+                    .toList();
+            for (CompletableFuture<Integer> probe : probes) {
+                assertEquals(503, probe.orTimeout(20, TimeUnit.SECONDS).join());
+            }
+            given().get("/q/health/ready").then().statusCode(503)
+                    .body("checks.find { it.name == 'etcd' }.status", equalTo("DOWN"))
+                    .body("checks.find { it.name == 'etcd' }.data.error", containsString("etcd did not answer"));
+            await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> openCalls() <= 1);
+        } finally {
+            etcd.member(0).resume();
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(
+                () -> given().get("/q/health/ready").then().statusCode(200));
     }
 }
