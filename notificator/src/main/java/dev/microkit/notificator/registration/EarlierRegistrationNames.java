@@ -1,5 +1,7 @@
 package dev.microkit.notificator.registration;
 
+import static dev.microkit.stork.etcd.DeprecatedConfigNames.environmentName;
+
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -38,9 +40,5 @@ final class EarlierRegistrationNames {
         if (!set.isEmpty()) {
             throw new IllegalStateException("Settings of an earlier release are set: " + set);
         }
-    }
-
-    private static String environmentName(String name) {
-        return name.replaceAll("[^a-zA-Z0-9]", "_").toUpperCase(java.util.Locale.ROOT);
     }
 }

@@ -67,7 +67,8 @@ public class DeprecatedConfigNames extends FallbackConfigSourceInterceptor {
         }
     }
 
-    private static String environmentName(String name) {
+    /** The environment variable that sets {@code name}, e.g. {@code QUARKUS_ETCD_TLS_CA_FILE}. */
+    public static String environmentName(String name) {
         return name.replaceAll("[^a-zA-Z0-9]", "_").toUpperCase(Locale.ROOT);
     }
 }

@@ -59,9 +59,8 @@ final class EtcdProcess implements Startable {
             awaitHealthy(log);
         } catch (IOException e) {
             close();
-            throw new IllegalStateException("Dev Services for etcd could not run '" + executable + "' "
-                    + "(" + e.getMessage()
-                    + "). Install etcd (Debian/Ubuntu: apt-get install etcd-server), set "
+            throw new IllegalStateException("Dev Services for etcd could not run '" + executable + "' ("
+                    + e.getMessage() + "). Install etcd (Debian/Ubuntu: apt-get install etcd-server), set "
                     + "quarkus.etcd.devservices.executable, or set quarkus.etcd.endpoints to an etcd of yours.", e);
         }
         if (shared != null) {
@@ -89,8 +88,7 @@ final class EtcdProcess implements Startable {
         String output = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
         close();
         throw new IllegalStateException("Dev Services for etcd: " + executable + " did not become healthy at "
-                + endpoint
-                + " within " + START_TIMEOUT.toSeconds() + " s. Its output:\n"
+                + endpoint + " within " + START_TIMEOUT.toSeconds() + " s. Its output:\n"
                 + output.substring(Math.max(0, output.length() - 2000)));
     }
 

@@ -27,6 +27,7 @@ class EtcdHealthChecksTest {
 
     @RegisterExtension
     static final QuarkusUnitTest APP = new QuarkusUnitTest()
+            .withApplicationRoot(jar -> jar.addClass(ReadinessChecks.class))
             .overrideConfigKey("quarkus.etcd.devservices.executable", "etcd")
             .overrideConfigKey("quarkus.stork.greeter.service-registrar.type", "etcd");
 
@@ -54,8 +55,6 @@ class EtcdHealthChecksTest {
     }
 
     private JsonObject check(String name) {
-        return health.getReadiness().getPayload().getJsonArray("checks").stream().map(JsonObject.class::cast)
-                .filter(check -> name.equals(check.getString("name"))).findFirst()
-                .orElseThrow(() -> new AssertionError("no readiness check " + name));
+        return ReadinessChecks.named(health, name);
     }
 }

@@ -20,6 +20,7 @@ class EtcdHealthDownTest {
 
     @RegisterExtension
     static final QuarkusUnitTest APP = new QuarkusUnitTest()
+            .withApplicationRoot(jar -> jar.addClass(ReadinessChecks.class))
             .overrideConfigKey("quarkus.etcd.endpoints", "http://127.0.0.1:1")
             .overrideConfigKey("quarkus.etcd.request-timeout", "1s");
 
@@ -31,14 +32,12 @@ class EtcdHealthDownTest {
         long start = System.nanoTime();
         JsonObject payload = health.getReadiness().getPayload();
         long tookMillis = (System.nanoTime() - start) / 1_000_000;
-        JsonObject etcd = payload.getJsonArray("checks").stream().map(JsonObject.class::cast)
-                .filter(check -> "etcd".equals(check.getString("name"))).findFirst().orElseThrow();
+        JsonObject etcd = ReadinessChecks.named(payload, "etcd");
         assertEquals("DOWN", etcd.getString("status"), etcd.toString());
         assertTrue(etcd.getJsonObject("data").getString("error").contains("etcd"), etcd.toString());
         assertTrue(tookMillis < 5_000, "took " + tookMillis + " ms");
         assertEquals("DOWN", payload.getString("status"));
-        JsonObject registration = payload.getJsonArray("checks").stream().map(JsonObject.class::cast)
-                .filter(check -> "etcd-registration".equals(check.getString("name"))).findFirst().orElseThrow();
+        JsonObject registration = ReadinessChecks.named(payload, "etcd-registration");
         assertEquals("UP", registration.getString("status"), "no registrar, nothing to be down about");
         assertEquals("none: this application registers nothing",
                 registration.getJsonObject("data").getString("registrars"), registration.toString());
