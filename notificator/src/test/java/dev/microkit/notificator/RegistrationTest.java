@@ -5,12 +5,18 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
@@ -108,5 +114,51 @@ class RegistrationTest {
         Thread.sleep(TTL.multipliedBy(2).toMillis());
         assertEquals(held, awaitKey().getLease(), "the lease that holds the key is kept alive");
         given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    /**
+     * etcd stalls (SIGSTOP: connections open, nothing answered). Readiness must not hang with it: a flood of probes all
+     * answer, and within the request timeout; registration is reported DOWN with why once the keep-alive stops being
+     * answered for the TTL (clients may no longer find this instance), and UP again, on a key that etcd holds, after
+     * etcd resumes.
+     */
+    @Test
+    void readinessAnswersWhileEtcdStallsReportsTheLostRegistrationAndRecovers() throws Exception {
+        awaitKey();
+        given().get("/q/health/ready").then().statusCode(200);
+        ExecutorService probers = Executors.newFixedThreadPool(20);
+        etcd.member(0).pause();
+        try {
+            List<CompletableFuture<Long>> probes = IntStream.range(0, 20)
+                    .mapToObj(i -> CompletableFuture.supplyAsync(() -> {
+                        long started = System.nanoTime();
+                        given().get("/q/health/ready").then().statusCode(503);
+                        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                    }, probers))
+                    .toList();
+            long slowest = 0;
+            for (CompletableFuture<Long> probe : probes) {
+                slowest = Math.max(slowest, probe.get(20, TimeUnit.SECONDS));
+            }
+            System.out.printf("[etcd stall] 20 concurrent readiness probes, slowest answered in %d ms%n", slowest);
+            // the etcd check waits for its read up to the request timeout (2 s); nothing may wait longer
+            assertTrue(slowest < 4_000, "a probe took " + slowest + " ms while etcd stalled");
+
+            await().atMost(TTL.multipliedBy(4)).pollInterval(Duration.ofMillis(200)).untilAsserted(
+                    () -> given().get("/q/health/ready").then().statusCode(503)
+                            .body("checks.find { it.name == 'etcd-registration' }.status", equalTo("DOWN"))
+                            .body("checks.find { it.name == 'etcd-registration' }.data.notificator",
+                                    startsWith("not registered")));
+        } finally {
+            etcd.member(0).resume();
+            probers.shutdownNow();
+        }
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/q/health/ready").then()
+                .statusCode(200)
+                .body("checks.find { it.name == 'etcd-registration' }.status", equalTo("UP")));
+        long held = awaitKey().getLease();
+        given().get("/q/health/ready").then()
+                .body("checks.find { it.name == 'etcd-registration' }.data.notificator",
+                        equalTo(key() + " (lease " + Long.toHexString(held) + ")"));
     }
 }
