@@ -12,16 +12,13 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.microkit.stork.etcd.CallerContext;
-import dev.microkit.stork.etcd.EtcdCall;
 import dev.microkit.stork.etcd.EtcdClients;
 import dev.microkit.stork.etcd.EtcdConfig;
 import dev.microkit.stork.etcd.EtcdErrors;
+import dev.microkit.stork.etcd.EtcdLeases;
 import dev.microkit.stork.etcd.LastEtcdFailure;
 import dev.microkit.users.store.StoreUnavailableException;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.support.CloseableClient;
-import io.grpc.stub.StreamObserver;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 
@@ -37,7 +34,7 @@ public class ReplicaLease {
     private static final Logger LOG = Logger.getLogger(ReplicaLease.class);
 
     private final String replicaId = UUID.randomUUID().toString();
-    private final Client etcd;
+    private final EtcdLeases leases;
     private final Duration ttl;
     private final Duration timeout;
     private final LastEtcdFailure lastFailure;
@@ -48,9 +45,9 @@ public class ReplicaLease {
 
     @Inject
     ReplicaLease(EtcdClients clients, OutboxConfig config, EtcdConfig etcdConfig) {
-        this.etcd = clients.main();
         this.ttl = config.claimTtl();
         this.timeout = etcdConfig.requestTimeout();
+        this.leases = new EtcdLeases(clients.main(), timeout);
         this.lastFailure = clients.lastFailure();
     }
 
@@ -71,10 +68,10 @@ public class ReplicaLease {
             lease = current;
         }
         if (grant) {
-            EtcdCall.within(timeout, () -> etcd.getLeaseClient().grant(ttl.toSeconds()))
+            leases.grant(ttl)
                     .map(granted -> granted.getID())
                     .invoke(this::keepAlive)
-                    .onFailure().invoke(failure -> lost(0, failure))
+                    .onFailure().invoke(failure -> lost(0, EtcdErrors.describe(failure)))
                     .onFailure().transform(failure -> StoreUnavailableException.because("store the user", failure,
                             timeout, EtcdErrors.describe(failure, lastFailure)))
                     .subscribe().with(lease::complete, lease::completeExceptionally);
@@ -88,25 +85,7 @@ public class ReplicaLease {
 
     /** jetcd is not called while this object's lock is held: jetcd calls back into it. */
     private void keepAlive(long lease) {
-        CloseableClient client = etcd.getLeaseClient().keepAlive(lease, new StreamObserver<>() {
-            @Override
-            public void onNext(LeaseKeepAliveResponse response) {
-                // renewed
-            }
-
-            @Override
-            public void onError(Throwable failure) {
-                LOG.debugf("Keep-alive of outbox lease %x failed: %s", lease, failure);
-                if (EtcdErrors.isLeaseNotFound(failure)) {
-                    lost(lease, failure);
-                }
-            }
-
-            @Override
-            public void onCompleted() {
-                lost(lease, new IllegalStateException("lease expired"));
-            }
-        });
+        CloseableClient client = leases.keepAlive(lease, loss -> lost(lease, loss.toString()));
         CloseableClient stale = null;
         synchronized (this) {
             if (currentId == 0 && current != null) {
@@ -125,7 +104,7 @@ public class ReplicaLease {
      * Lease {@code lease} is gone (0: the grant failed): the next claim grants a new one. A late word about an older
      * lease changes nothing: dropping the live one would let its claims expire while their emails are being sent.
      */
-    void lost(long lease, Throwable why) {
+    void lost(long lease, String why) {
         CloseableClient renewing;
         synchronized (this) {
             if (current == null || currentId != lease) {
@@ -162,7 +141,8 @@ public class ReplicaLease {
         }
         try {
             long id = lease.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            etcd.getLeaseClient().revoke(id).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            // ends within the timeout
+            leases.revoke(id, timeout).subscribeAsCompletionStage().get();
         } catch (Exception e) {
             LOG.debugf("Could not revoke the outbox lease; its claims expire within %s: %s", ttl, e);
         }

@@ -41,7 +41,7 @@ class ReplicaLeaseTest {
         long live = await().atMost(WAIT).until(() -> lease.id().await().atMost(WAIT), id -> id != old);
 
         // jetcd may still end the old lease's keep-alive after that (onCompleted, or onError NOT_FOUND)
-        lease.lost(old, new IllegalStateException("keep-alive of an old lease completed late"));
+        lease.lost(old, "keep-alive of an old lease completed late");
 
         assertEquals(live, lease.id().await().atMost(WAIT), "the live lease, whose claims are in use, is kept");
         Thread.sleep(OUTLIVE.toMillis());

@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
@@ -28,6 +27,7 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import dev.microkit.stork.etcd.CallerContext;
+import dev.microkit.stork.etcd.EtcdCall;
 import dev.microkit.stork.etcd.EtcdEndpointValue;
 import dev.microkit.stork.etcd.EtcdErrors;
 import dev.microkit.stork.etcd.EtcdMetadataKey;
@@ -113,7 +113,8 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
         if (synced) {
             return Uni.createFrom().item(instances);
         }
-        return CallerContext.backOnCaller(Uni.createFrom().completionStage(this::firstSync)).replaceWith(() -> instances)
+        return CallerContext.backOnCaller(Uni.createFrom().completionStage(this::firstSync))
+                .replaceWith(() -> instances)
                 .onFailure().transform(failure -> new IllegalStateException("cannot list " + prefix + " in etcd: "
                         + EtcdErrors.describe(failure, lastFailure), failure));
     }
@@ -149,8 +150,9 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
      * while {@link #lock} is held: jetcd calls back into this class while holding its own lock.
      */
     private CompletableFuture<Void> sync() {
-        return etcd.getKVClient().get(prefixBytes, GetOption.builder().isPrefix(true).build())
-                .orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        return EtcdCall.inBackground(requestTimeout,
+                () -> etcd.getKVClient().get(prefixBytes, GetOption.builder().isPrefix(true).build()))
+                .subscribeAsCompletionStage()
                 .thenAccept(listing -> {
                     long revision = listing.getHeader().getRevision() + 1;
                     long watchGeneration;
@@ -220,24 +222,23 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
                 brokenReported = true;
             }
         }
-        Infrastructure.getDefaultWorkerPool().execute(() -> resync(MIN_BACKOFF));
+        Infrastructure.getDefaultWorkerPool().execute(this::resync);
     }
 
-    /** Runs on a worker thread, never in a jetcd callback: closing a watcher takes jetcd's lock. */
-    private void resync(Duration backoff) {
-        if (!watch.closeCurrent(Runnable::run)) {
-            return;
-        }
-        sync().whenComplete((ok, failure) -> {
-            if (failure != null) {
-                LOG.debugf("Re-sync of %s failed, retrying in %s: %s", prefix, backoff,
-                        EtcdErrors.describe(failure, lastFailure));
-                Duration next = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF
-                        : backoff.multipliedBy(2);
-                Infrastructure.getDefaultWorkerPool().schedule(() -> resync(next), backoff.toMillis(),
-                        TimeUnit.MILLISECONDS);
-            }
-        });
+    /**
+     * Lists and watches again until that succeeds or discovery ends, with Mutiny's back-off. Each try runs on a worker
+     * thread (the first as called, the others as Mutiny schedules them), never in a jetcd callback: closing a watcher
+     * takes jetcd's lock.
+     */
+    private void resync() {
+        Uni.createFrom().deferred(() -> watch.closeCurrent(Runnable::run)
+                ? Uni.createFrom().completionStage(this::sync)
+                : Uni.createFrom().voidItem())
+                .onFailure().invoke(failure -> LOG.debugf("Re-sync of %s failed, retrying: %s", prefix,
+                        EtcdErrors.describe(failure, lastFailure)))
+                .onFailure().retry().withBackOff(MIN_BACKOFF, MAX_BACKOFF).indefinitely()
+                .subscribe().with(synced -> {
+                }, failure -> LOG.debugf("Re-sync of %s ended: %s", prefix, failure));
     }
 
     /** Guarded by {@link #lock}. */

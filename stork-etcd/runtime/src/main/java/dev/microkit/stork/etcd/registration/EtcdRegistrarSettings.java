@@ -13,8 +13,14 @@ import java.util.List;
  * @param requestTimeout deadline of each etcd request
  * @param deregisterTimeout deadline of revoking the lease
  * @param retryInitialBackoff first pause between registration attempts
- * @param retryMaxBackoff longest pause between registration attempts
+ * @param retryMaxBackoff longest pause between registration attempts (at least the first)
  */
 record EtcdRegistrarSettings(List<URI> endpoints, String prefix, Duration ttl, Duration requestTimeout,
         Duration deregisterTimeout, Duration retryInitialBackoff, Duration retryMaxBackoff) {
+
+    EtcdRegistrarSettings {
+        if (retryMaxBackoff.compareTo(retryInitialBackoff) < 0) {
+            retryMaxBackoff = retryInitialBackoff;
+        }
+    }
 }

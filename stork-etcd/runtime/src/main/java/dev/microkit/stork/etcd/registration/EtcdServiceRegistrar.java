@@ -1,32 +1,25 @@
 package dev.microkit.stork.etcd.registration;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.microkit.stork.etcd.EtcdCall;
 import dev.microkit.stork.etcd.EtcdEndpointValue;
 import dev.microkit.stork.etcd.EtcdErrors;
+import dev.microkit.stork.etcd.EtcdLeases;
 import dev.microkit.stork.etcd.EtcdMetadataKey;
 import dev.microkit.stork.etcd.LastEtcdFailure;
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.options.LeaseOption;
-import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.support.CloseableClient;
-import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,15 +54,14 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
 
     private final EtcdRegistrarSettings settings;
     private final Client etcd;
+    private final EtcdLeases leases;
     private final LastEtcdFailure lastEtcdFailure;
     private final ObjectMapper json;
     private final Counter reregistrations;
 
     private final Object lock = new Object();
     /** Set once, under {@link #lock}, by the registration. */
-    private volatile String key;
-    private volatile ByteSequence keyBytes;
-    private volatile ByteSequence valueBytes;
+    private volatile RegistryEntry entry;
     private final CompletableFuture<Void> firstRegistration = new CompletableFuture<>();
     /** Guarded by {@link #lock}. */
     private Holding holding;
@@ -92,6 +84,7 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
             LastEtcdFailure lastEtcdFailure, ObjectMapper json, MeterRegistry meters) {
         this.settings = settings;
         this.etcd = etcd;
+        this.leases = new EtcdLeases(etcd, settings.requestTimeout());
         this.lastEtcdFailure = lastEtcdFailure;
         this.json = json;
         Gauge.builder("etcd.registration.registered", this, registrar -> registrar.holding().isPresent() ? 1 : 0)
@@ -117,15 +110,14 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
                 if (stopped) {
                     return Uni.createFrom().failure(new IllegalStateException(serviceName + " was deregistered"));
                 }
-                if (key != null) {
+                if (entry != null) {
                     return Uni.createFrom().failure(new IllegalStateException("this registrar already registers "
-                            + key + "; use one Stork service per registered instance"));
+                            + entry.key() + "; use one Stork service per registered instance"));
                 }
-                key = settings.prefix() + serviceName + "/" + EtcdEndpointValue.address(ipAddress, defaultPort);
-                String value = EtcdEndpointValue.write(json, ipAddress, defaultPort, labels);
-                keyBytes = ByteSequence.from(key, UTF_8);
-                valueBytes = ByteSequence.from(value, UTF_8);
-                LOG.infof("Registering %s = %s in etcd %s (ttl %ss)", key, value, settings.endpoints(),
+                entry = RegistryEntry.of(
+                        settings.prefix() + serviceName + "/" + EtcdEndpointValue.address(ipAddress, defaultPort),
+                        EtcdEndpointValue.write(json, ipAddress, defaultPort, labels));
+                LOG.infof("Registering %s = %s in etcd %s (ttl %ss)", entry.key(), entry.value(), settings.endpoints(),
                         ttlSeconds());
             }
             register(0);
@@ -174,16 +166,16 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
 
     /** @param mayStillLive a lease that may still hold the key, kept if etcd still has it; 0 if none */
     private void register(long mayStillLive) {
-        Duration initial = settings.retryInitialBackoff();
-        Duration max = settings.retryMaxBackoff().compareTo(initial) < 0 ? initial : settings.retryMaxBackoff();
         Candidate candidate = new Candidate(mayStillLive);
         Uni.createFrom().deferred(() -> nextStep(candidate))
                 .onFailure(failure -> !isStopped()).invoke(this::reportFailure)
-                .onFailure(failure -> !isStopped()).retry().withBackOff(initial, max).indefinitely()
+                .onFailure(failure -> !isStopped()).retry()
+                .withBackOff(settings.retryInitialBackoff(), settings.retryMaxBackoff()).indefinitely()
                 .subscribe().with(this::hold, failure -> {
                     LOG.debugf("Registration ended: %s", failure);
                     if (candidate.leaseId != 0) {
-                        revokeQuietly(candidate.leaseId); // stopped meanwhile; if the put landed, the key goes too
+                        // stopped meanwhile; if the put landed, the key goes too
+                        leases.revokeQuietly(candidate.leaseId);
                     }
                 });
     }
@@ -236,7 +228,7 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
 
     private Uni<Void> grant(Candidate candidate) {
         long asked = System.nanoTime();
-        return withDeadline(() -> etcd.getLeaseClient().grant(ttlSeconds()))
+        return leases.grant(settings.ttl())
                 .invoke(granted -> candidate.lives(granted.getID(), asked, granted.getTTL()))
                 .replaceWithVoid();
     }
@@ -244,8 +236,7 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
     /** Puts the key on the candidate; a lease etcd no longer has is replaced at the next try. */
     private Uni<Put> put(Candidate candidate) {
         long leaseId = candidate.leaseId;
-        return withDeadline(() -> etcd.getKVClient().put(keyBytes, valueBytes,
-                PutOption.builder().withLeaseId(leaseId).build()))
+        return EtcdCall.inBackground(settings.requestTimeout(), () -> entry.putOn(etcd, leaseId))
                 .map(put -> new Put(leaseId, put.getHeader().getRevision()))
                 .onFailure(EtcdErrors::isLeaseNotFound).invoke(() -> candidate.leaseId = 0);
     }
@@ -257,11 +248,11 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
     private Uni<Put> resume(Candidate candidate) {
         long leaseId = candidate.leaseId;
         long asked = System.nanoTime();
-        return withDeadline(() -> etcd.getLeaseClient().timeToLive(leaseId,
+        return EtcdCall.inBackground(settings.requestTimeout(), () -> etcd.getLeaseClient().timeToLive(leaseId,
                 LeaseOption.builder().withAttachedKeys().build()))
                 .chain(alive -> {
                     if (alive.getTTL() <= 0) {
-                        LOG.infof("Lease %x has expired in etcd; registering %s on a new one", leaseId, key);
+                        LOG.infof("Lease %x has expired in etcd; registering %s on a new one", leaseId, entry.key());
                         candidate.ask = false;
                         candidate.leaseId = 0;
                         return nextStep(candidate);
@@ -275,7 +266,7 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
     }
 
     private boolean holdsKey(LeaseTimeToLiveResponse alive) {
-        return alive.getKeys().stream().anyMatch(keyBytes::equals);
+        return alive.getKeys().stream().anyMatch(entry.keyBytes()::equals);
     }
 
     /** The key is on the lease: keep the lease alive and the key in place, unless shutdown came first. */
@@ -284,25 +275,24 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
         OwnKeyWatch watch;
         synchronized (lock) {
             if (stopped) {
-                revokeQuietly(leaseId);
+                leases.revokeQuietly(leaseId);
                 return;
             }
             boolean kept = leaseId == lastLeaseId;
             lastLeaseId = leaseId;
-            holding = new Holding(key, leaseId);
-            keepAlive = etcd.getLeaseClient().keepAlive(leaseId, new KeepAliveObserver(leaseId));
-            watch = new OwnKeyWatch(etcd, key, keyBytes, valueBytes, leaseId, settings.retryInitialBackoff(),
-                    why -> lost(leaseId, why, false));
+            holding = new Holding(entry.key(), leaseId);
+            keepAlive = leases.keepAlive(leaseId, loss -> lost(leaseId, loss.toString(), loss.mayStillLive()));
+            watch = new OwnKeyWatch(etcd, settings, entry, leaseId, why -> lost(leaseId, why, false));
             ownKeyWatch = watch;
             failureReported = false;
             lastFailure = null;
             if (kept) {
-                LOG.infof("Kept lease %x: etcd still holds it and %s; keep-alive resumed", leaseId, key);
+                LOG.infof("Kept lease %x: etcd still holds it and %s; keep-alive resumed", leaseId, entry.key());
             } else {
                 if (registeredBefore) {
                     reregistrations.increment();
                 }
-                LOG.infof("%s %s in etcd (lease %x)", registeredBefore ? "Re-registered" : "Registered", key,
+                LOG.infof("%s %s in etcd (lease %x)", registeredBefore ? "Re-registered" : "Registered", entry.key(),
                         leaseId);
             }
             registeredBefore = true;
@@ -334,9 +324,9 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
             stopWatchingOwnKey();
             if (mayStillLive) {
                 LOG.warnf("Registration %s at risk (%s); keeping lease %x if etcd still has it, else registering "
-                        + "again", key, why, leaseId);
+                        + "again", entry.key(), why, leaseId);
             } else {
-                LOG.warnf("Registration %s lost (%s); registering again", key, why);
+                LOG.warnf("Registration %s lost (%s); registering again", entry.key(), why);
             }
         }
         register(mayStillLive ? leaseId : 0);
@@ -363,9 +353,7 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
             return Uni.createFrom().voidItem();
         }
         Duration timeout = settings.deregisterTimeout();
-        return Uni.createFrom().completionStage(() -> etcd.getLeaseClient().revoke(held.leaseId()))
-                .ifNoItem().after(timeout)
-                .failWith(() -> new TimeoutException("etcd did not answer within " + timeout.toMillis() + " ms"))
+        return leases.revoke(held.leaseId(), timeout)
                 .onItem().invoke(() -> LOG.infof("Deregistered %s from etcd (lease %x revoked)", held.key(),
                         held.leaseId()))
                 .onFailure().invoke(failure -> LOG.warnf("Could not deregister %s within %s (%s); etcd drops it "
@@ -390,16 +378,9 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
             }
             failureReported = true;
         }
-        LOG.warnf("Cannot register %s in etcd %s yet: %s; retrying in the background", key, settings.endpoints(),
+        LOG.warnf("Cannot register %s in etcd %s yet: %s; retrying in the background", entry.key(),
+                settings.endpoints(),
                 why);
-    }
-
-    private void revokeQuietly(long leaseId) {
-        etcd.getLeaseClient().revoke(leaseId).whenComplete((ok, failure) -> {
-            if (failure != null) {
-                LOG.debugf("Could not revoke lease %x, it expires by itself: %s", leaseId, failure);
-            }
-        });
     }
 
     private boolean isStopped() {
@@ -410,45 +391,5 @@ public class EtcdServiceRegistrar implements ServiceRegistrar<EtcdMetadataKey> {
 
     private long ttlSeconds() {
         return settings.ttl().toSeconds();
-    }
-
-    /** jetcd calls have no deadline of their own. */
-    private <T> Uni<T> withDeadline(Supplier<CompletionStage<T>> call) {
-        Duration timeout = settings.requestTimeout();
-        return Uni.createFrom().completionStage(call)
-                .ifNoItem().after(timeout)
-                .failWith(() -> new TimeoutException("etcd did not answer within " + timeout.toMillis() + " ms"));
-    }
-
-    /**
-     * jetcd reports a lease that etcd no longer knows with {@code onError(NOT_FOUND)}, and with {@code onCompleted}
-     * that no keep-alive was answered within the TTL, counted on the client's clock: etcd may still have the lease (a
-     * new leader extends every lease by its election timeout). Other errors are transient; jetcd retries by itself.
-     */
-    private final class KeepAliveObserver implements StreamObserver<LeaseKeepAliveResponse> {
-        private final long leaseId;
-
-        KeepAliveObserver(long leaseId) {
-            this.leaseId = leaseId;
-        }
-
-        @Override
-        public void onNext(LeaseKeepAliveResponse response) {
-            // renewed
-        }
-
-        @Override
-        public void onError(Throwable failure) {
-            if (EtcdErrors.isLeaseNotFound(failure)) {
-                lost(leaseId, "lease not found", false);
-            } else {
-                LOG.debugf("Keep-alive of lease %x failed, jetcd retries: %s", leaseId, failure);
-            }
-        }
-
-        @Override
-        public void onCompleted() {
-            lost(leaseId, "no keep-alive answered within the ttl", true);
-        }
     }
 }

@@ -1,22 +1,20 @@
 package dev.microkit.stork.etcd.registration;
 
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
+import dev.microkit.stork.etcd.EtcdCall;
 import dev.microkit.stork.etcd.EtcdErrors;
 import dev.microkit.stork.etcd.WatcherSlot;
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.PutResponse;
-import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
@@ -24,7 +22,8 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
  * it (by hand, or an operator's mistaken {@code etcdctl del --prefix}): the lease still lives, so nothing else would
  * bring the key back before the lease is lost. A broken watch (etcd restarted, compaction, no leader; jetcd does not
  * resume every one: it closes a compaction-cancelled watcher by design, jetcd#950/#951) is started again after
- * reading the key, which is put back if it went missing meanwhile. The watch requires a leader: on a member cut off
+ * reading the key, which is put back if it went missing meanwhile; while that fails, it is tried again with the
+ * registration's back-off. The watch requires a leader: on a member cut off
  * from its peers it ends, instead of going silent (etcd#13822, jetcd#1055), and is started again, on a member that
  * has one.
  * <p>
@@ -34,27 +33,24 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 final class OwnKeyWatch {
 
     private static final Logger LOG = Logger.getLogger(OwnKeyWatch.class);
+    private static final String LEASE_GONE = "lease not found when putting the deleted key back";
 
     private final Client etcd;
-    private final String key;
-    private final ByteSequence keyBytes;
-    private final ByteSequence valueBytes;
+    private final EtcdRegistrarSettings settings;
+    private final RegistryEntry entry;
     private final long leaseId;
-    private final Duration retry;
     private final Consumer<String> leaseLost;
     private final WatcherSlot watch = new WatcherSlot();
 
     /**
      * @param leaseLost told why, when a put back finds that the lease is gone: the registrar then registers anew
      */
-    OwnKeyWatch(Client etcd, String key, ByteSequence keyBytes, ByteSequence valueBytes, long leaseId, Duration retry,
+    OwnKeyWatch(Client etcd, EtcdRegistrarSettings settings, RegistryEntry entry, long leaseId,
             Consumer<String> leaseLost) {
         this.etcd = etcd;
-        this.key = key;
-        this.keyBytes = keyBytes;
-        this.valueBytes = valueBytes;
+        this.settings = settings;
+        this.entry = entry;
         this.leaseId = leaseId;
-        this.retry = retry;
         this.leaseLost = leaseLost;
     }
 
@@ -71,7 +67,7 @@ final class OwnKeyWatch {
             }
         };
         WatchOption fromRevision = WatchOption.builder().withRevision(revision).withRequireLeader(true).build();
-        Watch.Watcher started = etcd.getWatchClient().watch(keyBytes, fromRevision, Watch.listener(
+        Watch.Watcher started = etcd.getWatchClient().watch(entry.keyBytes(), fromRevision, Watch.listener(
                 response -> onEvents(response, breaks), breaks::accept,
                 () -> breaks.accept(new IllegalStateException("watch completed"))));
         if (!watch.keep(started)) {
@@ -87,62 +83,62 @@ final class OwnKeyWatch {
     private void onEvents(WatchResponse response, Consumer<Throwable> breaks) {
         for (WatchEvent event : response.getEvents()) {
             if (event.getEventType() == WatchEvent.EventType.DELETE && !watch.ended()) {
-                putBack("was deleted", put -> {
-                }, breaks);
+                putBack("was deleted").subscribe().with(put -> {
+                }, failure -> {
+                    if (EtcdErrors.isLeaseNotFound(failure)) {
+                        leaseLost.accept(LEASE_GONE);
+                    } else {
+                        breaks.accept(failure); // watching again reads the key and puts it back if still missing
+                    }
+                });
                 return;
             }
         }
     }
 
-    /**
-     * Puts the key back on the lease; a lost lease is reported to the registrar, any other failure to
-     * {@code failed}.
-     */
-    private void putBack(String what, Consumer<PutResponse> done, Consumer<Throwable> failed) {
-        etcd.getKVClient().put(keyBytes, valueBytes, PutOption.builder().withLeaseId(leaseId).build())
-                .whenComplete((put, failure) -> {
-                    if (failure == null) {
-                        LOG.warnf("Registration key %s %s while lease %x lives; put it back", key, what, leaseId);
-                        done.accept(put);
-                    } else if (EtcdErrors.isLeaseNotFound(failure)) {
-                        leaseLost.accept("lease not found when putting the deleted key back");
-                    } else {
-                        failed.accept(failure);
-                    }
-                });
+    /** Puts the key back on the lease. */
+    private Uni<PutResponse> putBack(String what) {
+        return EtcdCall.inBackground(settings.requestTimeout(), () -> entry.putOn(etcd, leaseId))
+                .invoke(put -> LOG.warnf("Registration key %s %s while lease %x lives; put it back", entry.key(),
+                        what, leaseId));
     }
 
-    /** Closes the broken watcher and watches again after a pause. */
+    /**
+     * Closes the broken watcher; reads the key, puts it back if it went missing while the watch was broken, and
+     * watches from after what it read or wrote. Any failure on the way tries all of it again, with back-off: one chain
+     * of retries, one watcher at its end. A lost lease ends it, told to the registrar.
+     */
     private void onBroken(Throwable failure) {
         if (!watch.closeCurrent(Infrastructure.getDefaultWorkerPool())) {
             return;
         }
-        retryLater(failure);
+        LOG.debugf("Watch on own key %s broken, watching again: %s", entry.key(), failure);
+        Uni.createFrom().deferred(this::revisionToWatchFrom)
+                .onFailure(again -> !EtcdErrors.isLeaseNotFound(again) && !watch.ended())
+                .invoke(again -> LOG.debugf("Cannot watch own key %s yet, retrying: %s", entry.key(), again))
+                .onFailure(again -> !EtcdErrors.isLeaseNotFound(again) && !watch.ended()).retry()
+                .withBackOff(settings.retryInitialBackoff(), settings.retryMaxBackoff()).indefinitely()
+                .subscribe().with(revision -> {
+                    if (revision != null) {
+                        watchFrom(revision);
+                    }
+                }, ended -> {
+                    if (EtcdErrors.isLeaseNotFound(ended)) {
+                        leaseLost.accept(LEASE_GONE);
+                    }
+                });
     }
 
-    private void retryLater(Throwable failure) {
-        LOG.debugf("Watch on own key %s broken, watching again in %s: %s", key, retry, failure);
-        Infrastructure.getDefaultWorkerPool().schedule(this::watchAgain, retry.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * Reads the key, puts it back if it went missing while the watch was broken, and watches from after what it read
-     * or wrote; any failure on the way tries all of it again later: one chain of retries, one watcher at its end.
-     */
-    private void watchAgain() {
+    /** The revision after the key as it is now, put back if missing; null once the watch ended. */
+    private Uni<Long> revisionToWatchFrom() {
         if (watch.ended()) {
-            return;
+            return Uni.createFrom().nullItem();
         }
-        etcd.getKVClient().get(keyBytes).whenComplete((read, readFailure) -> {
-            if (readFailure != null) {
-                retryLater(readFailure);
-            } else if (read.getKvs().isEmpty()) {
-                putBack("went missing while the watch was broken",
-                        put -> watchFrom(put.getHeader().getRevision() + 1), this::retryLater);
-            } else {
-                watchFrom(read.getHeader().getRevision() + 1);
-            }
-        });
+        return EtcdCall.inBackground(settings.requestTimeout(), () -> etcd.getKVClient().get(entry.keyBytes()))
+                .chain(read -> read.getKvs().isEmpty()
+                        ? putBack("went missing while the watch was broken").map(put -> put.getHeader().getRevision())
+                        : Uni.createFrom().item(read.getHeader().getRevision()))
+                .map(revision -> revision + 1);
     }
 
     /** On a worker thread: this runs in a jetcd callback, where jetcd must not be called. */

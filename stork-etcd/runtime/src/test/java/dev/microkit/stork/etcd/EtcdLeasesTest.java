@@ -1,0 +1,117 @@
+package dev.microkit.stork.etcd;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.microkit.testing.etcd.EtcdCluster;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.LeaseOption;
+import io.etcd.jetcd.support.CloseableClient;
+
+/**
+ * The one lease helper (registrar and users' outbox) against a real etcd: what each way of losing a lease is reported
+ * as, once, and nothing after the keep-alive was closed.
+ */
+class EtcdLeasesTest {
+
+    private static final Duration TTL = Duration.ofSeconds(2);
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
+
+    private EtcdCluster etcd;
+    private Client client;
+    private EtcdLeases leases;
+    private final List<EtcdLeases.Loss> losses = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() {
+        etcd = EtcdCluster.start(1);
+        client = Client.builder().endpoints(etcd.endpoints().split(",")).build();
+        leases = new EtcdLeases(client, TIMEOUT);
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        etcd.close();
+    }
+
+    private long grant() {
+        return leases.grant(TTL).await().atMost(Duration.ofSeconds(5)).getID();
+    }
+
+    private long remainingTtl(long lease) throws Exception {
+        return etcd.client().getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT)
+                .get(5, TimeUnit.SECONDS).getTTL();
+    }
+
+    @Test
+    void keepsALeaseAliveLongPastItsTtlUntilClosedThenEtcdDropsIt() throws Exception {
+        long lease = grant();
+        CloseableClient keepAlive = leases.keepAlive(lease, losses::add);
+
+        Thread.sleep(TTL.multipliedBy(3).toMillis());
+        assertTrue(remainingTtl(lease) > 0, "kept alive for three TTLs");
+        keepAlive.close();
+        await().atMost(TTL.multipliedBy(3)).until(() -> remainingTtl(lease) <= 0);
+        assertEquals(List.of(), losses, "closing is not a loss");
+    }
+
+    @Test
+    void aLeaseRevokedElsewhereIsReportedGoneOnce() throws Exception {
+        long lease = grant();
+        try (CloseableClient keepAlive = leases.keepAlive(lease, losses::add)) {
+            etcd.client().getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS); // etcdctl lease revoke
+
+            await().atMost(TTL.multipliedBy(3)).until(() -> !losses.isEmpty());
+            Thread.sleep(TTL.toMillis()); // jetcd may go on reporting the same loss: it is told once
+            assertEquals(List.of(EtcdLeases.Loss.GONE), losses);
+            assertTrue(!losses.get(0).mayStillLive());
+        }
+    }
+
+    /**
+     * etcd stalls (SIGSTOP) past the TTL: no keep-alive is answered, and the loss is reported as one etcd may not have
+     * seen (its clock stopped with it), once; revoking within a deadline fails by that deadline, saying so.
+     */
+    @Test
+    void aStallPastTheTtlIsReportedUnansweredOnceAndRevokeEndsByItsDeadline() throws Exception {
+        long lease = grant();
+        try (CloseableClient keepAlive = leases.keepAlive(lease, losses::add)) {
+            etcd.member(0).pause();
+            try {
+                await().atMost(TTL.multipliedBy(4)).until(() -> !losses.isEmpty());
+                long started = System.nanoTime();
+                Throwable failure = leases.revoke(lease, TIMEOUT).onItem().<Throwable>transform(ok -> null)
+                        .onFailure().recoverWithItem(thrown -> thrown).await().atMost(Duration.ofSeconds(10));
+                long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                assertTrue(failure instanceof TimeoutException, String.valueOf(failure));
+                assertEquals("etcd did not answer within 1000 ms", failure.getMessage());
+                assertTrue(tookMs < 3 * TIMEOUT.toMillis(), "revoke ended after " + tookMs + " ms");
+            } finally {
+                etcd.member(0).resume();
+            }
+            Thread.sleep(TTL.toMillis());
+            assertEquals(List.of(EtcdLeases.Loss.UNANSWERED), losses);
+            assertTrue(losses.get(0).mayStillLive());
+        }
+    }
+
+    @Test
+    void revokingALeaseEtcdNoLongerHasSucceeds() throws Exception {
+        long lease = grant();
+        etcd.client().getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+
+        leases.revoke(lease, TIMEOUT).await().atMost(Duration.ofSeconds(5));
+    }
+}
