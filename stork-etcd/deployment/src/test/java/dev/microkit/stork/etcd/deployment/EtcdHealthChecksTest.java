@@ -38,7 +38,7 @@ class EtcdHealthChecksTest {
     void etcdIsUpAndARegistrationIsDownUntilListed() {
         JsonObject before = check("etcd-registration");
         assertEquals("DOWN", before.getString("status"), before.toString());
-        assertEquals("not registered", before.getJsonObject("data").getString("greeter"), before.toString());
+        assertEquals("not registered yet", before.getJsonObject("data").getString("greeter"), before.toString());
         JsonObject etcd = check("etcd");
         assertEquals("UP", etcd.getString("status"), etcd.toString());
         assertTrue(etcd.getJsonObject("data").getJsonNumber("revision").longValue() > 0, etcd.toString());

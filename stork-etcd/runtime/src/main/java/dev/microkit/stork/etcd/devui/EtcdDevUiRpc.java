@@ -14,6 +14,7 @@ import dev.microkit.stork.etcd.discovery.EtcdServiceDiscovery;
 import dev.microkit.stork.etcd.discovery.EtcdServiceDiscoveryProvider;
 import dev.microkit.stork.etcd.registration.EtcdServiceRegistrar;
 import dev.microkit.stork.etcd.registration.EtcdServiceRegistrarProvider;
+import dev.microkit.stork.etcd.registration.InstanceRegistration;
 import io.smallrye.stork.api.ServiceInstance;
 
 /**
@@ -37,7 +38,8 @@ public class EtcdDevUiRpc {
 
     /** The card's label: e.g. "1 registration, 2 instances seen". */
     public String getLabel() {
-        long held = registrars.registrars().values().stream().filter(r -> r.holding().isPresent()).count();
+        long held = registrars.registrars().values().stream().flatMap(r -> r.instances().stream())
+                .filter(instance -> instance.holding().isPresent()).count();
         int seen = discoveries.discoveries().values().stream()
                 .mapToInt(d -> d.knownInstances().map(List::size).orElse(0)).sum();
         return held + (held == 1 ? " registration, " : " registrations, ") + seen
@@ -53,7 +55,12 @@ public class EtcdDevUiRpc {
         state.put("lastFailure", clients.lastFailure().get()
                 .map(status -> EtcdErrors.describe(status.asRuntimeException())).orElse(null));
         List<Map<String, Object>> registrations = new ArrayList<>();
-        registrars.registrars().forEach((service, registrar) -> registrations.add(registration(service, registrar)));
+        registrars.registrars().forEach((service, registrar) -> {
+            if (registrar.instances().isEmpty()) {
+                registrations.add(registration(service, registrar, null));
+            }
+            registrar.instances().forEach(instance -> registrations.add(registration(service, registrar, instance)));
+        });
         state.put("registrations", registrations);
         List<Map<String, Object>> services = new ArrayList<>();
         discoveries.discoveries().forEach((service, discovery) -> services.add(discovered(service, discovery)));
@@ -61,14 +68,20 @@ public class EtcdDevUiRpc {
         return state;
     }
 
-    private static Map<String, Object> registration(String service, EtcdServiceRegistrar registrar) {
+    /** @param instance null before the application registered any */
+    private static Map<String, Object> registration(String service, EtcdServiceRegistrar registrar,
+            InstanceRegistration instance) {
         Map<String, Object> registration = new LinkedHashMap<>();
         registration.put("service", service);
         registration.put("ttl", registrar.ttl().toSeconds() + "s");
-        registrar.holding().ifPresentOrElse(held -> {
+        if (instance == null) {
+            registration.put("notListed", "not registered yet");
+            return registration;
+        }
+        instance.holding().ifPresentOrElse(held -> {
             registration.put("key", held.key());
             registration.put("lease", Long.toHexString(held.leaseId()));
-        }, () -> registration.put("notListed", registrar.lastFailure().orElse("not registered yet")));
+        }, () -> registration.put("notListed", instance.describe()));
         return registration;
     }
 

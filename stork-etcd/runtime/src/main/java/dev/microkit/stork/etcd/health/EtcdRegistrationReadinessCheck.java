@@ -1,6 +1,8 @@
 package dev.microkit.stork.etcd.health;
 
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
 
@@ -10,13 +12,14 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 import dev.microkit.stork.etcd.registration.EtcdServiceRegistrar;
+import dev.microkit.stork.etcd.registration.InstanceRegistration;
 import dev.microkit.stork.etcd.registration.EtcdServiceRegistrarProvider;
 
 /**
  * Readiness {@code etcd-registration}: ready while every instance registered through a Stork registrar of type
  * {@code etcd} is listed in etcd, i.e. while clients can find it. An instance not registered yet (before the
- * application asked for it, or while etcd cannot be reached) is DOWN, with why. Data, per Stork service: its key and
- * lease, or why it is not listed. An application without a registrar of type {@code etcd} is UP, and says so.
+ * application asked for it, or while etcd cannot be reached) is DOWN, with why. Data, per Stork service: each
+ * instance's key and lease, or why it is not listed. An application without a registrar of type {@code etcd} is UP, and says so.
  */
 @Readiness
 public class EtcdRegistrationReadinessCheck implements HealthCheck {
@@ -34,12 +37,12 @@ public class EtcdRegistrationReadinessCheck implements HealthCheck {
             return response.withData("registrars", "none: this application registers nothing").build();
         }
         for (Map.Entry<String, EtcdServiceRegistrar> registrar : all.entrySet()) {
-            String service = registrar.getKey();
-            registrar.getValue().holding().ifPresentOrElse(
-                    held -> response.withData(service, held.key() + " (lease " + Long.toHexString(held.leaseId())
-                            + ")"),
-                    () -> response.down().withData(service, "not registered" + registrar.getValue().lastFailure()
-                            .map(why -> ": " + why).orElse("")));
+            List<InstanceRegistration> instances = registrar.getValue().instances();
+            if (instances.isEmpty() || instances.stream().anyMatch(instance -> instance.holding().isEmpty())) {
+                response.down();
+            }
+            response.withData(registrar.getKey(), instances.isEmpty() ? "not registered yet"
+                    : instances.stream().map(InstanceRegistration::describe).collect(Collectors.joining("; ")));
         }
         return response.build();
     }

@@ -74,6 +74,10 @@ class EtcdServiceRegistrarTest {
         etcd.close();
     }
 
+    private static Optional<InstanceRegistration.Holding> holding(EtcdServiceRegistrar registrar) {
+        return registrar.instances().stream().findFirst().flatMap(InstanceRegistration::holding);
+    }
+
     private void register() {
         registrar.registerServiceInstance("notificator", EtcdMetadataKey.labels(Map.of("id", "n1")), "127.0.0.1",
                 8082)
@@ -86,7 +90,7 @@ class EtcdServiceRegistrarTest {
 
         String value = etcd.get(KEY).orElseThrow().getValue().toString(UTF_8);
         assertEquals("{\"Op\":0,\"Addr\":\"127.0.0.1:8082\",\"Metadata\":\"id=n1\"}", value);
-        assertEquals(Optional.of(KEY), registrar.holding().map(EtcdServiceRegistrar.Holding::key));
+        assertEquals(Optional.of(KEY), holding(registrar).map(InstanceRegistration.Holding::key));
         assertNotEquals(0, etcd.get(KEY).orElseThrow().getLease(), "bound to a lease");
         assertEquals(1.0, meters.get("etcd.registration.registered").tag("service", "notificator").gauge().value());
         assertEquals("127.0.0.1:8082", EtcdEndpointValue.parse(value, new ObjectMapper()).address());
@@ -94,7 +98,7 @@ class EtcdServiceRegistrarTest {
         registrar.deregisterServiceInstance("notificator").await().atMost(WAIT);
 
         assertTrue(etcd.get(KEY).isEmpty(), "gone at once: the lease was revoked");
-        assertEquals(Optional.empty(), registrar.holding());
+        assertEquals(Optional.empty(), holding(registrar));
     }
 
     /** Stork's own options (what Quarkus' automatic registration passes): their metadata are the published labels. */
@@ -108,6 +112,55 @@ class EtcdServiceRegistrarTest {
 
         assertEquals("{\"Op\":0,\"Addr\":\"127.0.0.1:8082\",\"Metadata\":\"id=n2&zone=eu-1\"}",
                 etcd.get(KEY).orElseThrow().getValue().toString(UTF_8));
+    }
+
+    /**
+     * Two instances of one Stork service (two ports of one application): each on a lease of its own, so that losing one
+     * lease re-registers that instance only; one can be deregistered by its address (as Stork 3 does), and Stork 2's
+     * deregistration by service name takes all.
+     */
+    @Test
+    void keepsSeveralInstancesOfOneServiceEachOnItsOwnLeaseAndDeregistersThemOneByOne() throws Exception {
+        String other = "/services/notificator/127.0.0.1:8083";
+        register();
+        registrar.registerServiceInstance("notificator", EtcdMetadataKey.labels(Map.of("id", "n2")), "127.0.0.1",
+                8083).await().atMost(WAIT);
+        long first = etcd.get(KEY).orElseThrow().getLease();
+        long second = etcd.get(other).orElseThrow().getLease();
+        assertNotEquals(first, second, "one lease per instance");
+        assertEquals(2.0, meters.get("etcd.registration.registered").tag("service", "notificator").gauge().value());
+        assertEquals(List.of(KEY, other), registrar.instances().stream().map(InstanceRegistration::key).toList());
+
+        client.getLeaseClient().revoke(second).get(5, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> etcd.get(other).map(kv -> kv.getLease()).orElse(0L),
+                id -> id != 0 && id != second);
+        assertEquals(first, etcd.get(KEY).orElseThrow().getLease(), "the other instance kept its lease");
+
+        registrar.deregisterServiceInstance("notificator", "127.0.0.1", 8083).await().atMost(WAIT);
+        assertTrue(etcd.get(other).isEmpty(), "deregistered by address");
+        assertEquals(first, etcd.get(KEY).orElseThrow().getLease(), "still listed");
+        registrar.deregisterServiceInstance("notificator", "127.0.0.1", 8083).await().atMost(WAIT); // twice: a no-op
+
+        registrar.registerServiceInstance("notificator", EtcdMetadataKey.labels(Map.of("id", "n3")), "127.0.0.1",
+                8083).await().atMost(WAIT);
+        assertTrue(etcd.get(other).isPresent(), "an address deregistered may be registered again");
+        registrar.deregisterServiceInstance("notificator").await().atMost(WAIT);
+        assertTrue(etcd.get(KEY).isEmpty() && etcd.get(other).isEmpty(), "all deregistered by service name");
+        assertEquals(List.of(), registrar.instances());
+    }
+
+    @Test
+    void registeringAnAddressThatIsListedAlreadyFailsAndKeepsTheFirst() {
+        register();
+        long lease = etcd.get(KEY).orElseThrow().getLease();
+
+        IllegalStateException twice = assertThrows(IllegalStateException.class, () -> registrar
+                .registerServiceInstance("notificator", EtcdMetadataKey.labels(Map.of("id", "again")), "127.0.0.1",
+                        8082).await().atMost(WAIT));
+
+        assertEquals(KEY + " is registered already; deregister it first", twice.getMessage());
+        assertEquals(lease, etcd.get(KEY).orElseThrow().getLease());
+        assertTrue(etcd.get(KEY).orElseThrow().getValue().toString(UTF_8).contains("id=n1"));
     }
 
     @Test
@@ -164,19 +217,19 @@ class EtcdServiceRegistrarTest {
             EtcdServiceRegistrar onCluster = registrarOn(cluster, clusterClient);
             onCluster.registerServiceInstance("notificator", Metadata.of(EtcdMetadataKey.class), "127.0.0.1", 8082)
                     .await().atMost(WAIT);
-            long lease = onCluster.holding().orElseThrow().leaseId();
+            long lease = holding(onCluster).orElseThrow().leaseId();
             EtcdMember leader = cluster.leader();
             List<EtcdMember> followers = cluster.members().stream().filter(member -> member != leader).toList();
 
             followers.forEach(EtcdMember::pause); // no quorum: the leader steps down, no keep-alive is answered
             try {
-                await("jetcd's keep-alive gave up").atMost(WAIT).until(() -> onCluster.holding().isEmpty());
+                await("jetcd's keep-alive gave up").atMost(WAIT).until(() -> holding(onCluster).isEmpty());
             } finally {
                 followers.forEach(EtcdMember::resume);
             }
 
-            await("registered again").atMost(Duration.ofSeconds(20)).until(() -> onCluster.holding().isPresent());
-            assertEquals(lease, onCluster.holding().orElseThrow().leaseId(), "the same lease");
+            await("registered again").atMost(Duration.ofSeconds(20)).until(() -> holding(onCluster).isPresent());
+            assertEquals(lease, holding(onCluster).orElseThrow().leaseId(), "the same lease");
             assertEquals(lease, cluster.get(KEY).orElseThrow().getLease());
             assertEquals(0.0, meters.get("etcd.registration.reregistrations").tag("service", "notificator")
                     .counter().count());
@@ -205,7 +258,7 @@ class EtcdServiceRegistrarTest {
                 EtcdServiceRegistrar onCluster = registrarOn(cluster, clusterClient);
                 onCluster.registerServiceInstance("notificator", Metadata.of(EtcdMetadataKey.class), "127.0.0.1",
                         8082).await().atMost(WAIT);
-                assertEquals(onCluster.holding().orElseThrow().leaseId(), cluster.get(KEY).orElseThrow().getLease());
+                assertEquals(holding(onCluster).orElseThrow().leaseId(), cluster.get(KEY).orElseThrow().getLease());
                 onCluster.deregisterServiceInstance("notificator").await().atMost(WAIT);
             } finally {
                 unanswering.resume();
