@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -23,6 +25,7 @@ import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.testing.process.Artifact;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.LeaseOption;
 
 /**
  * The packaged notificator ({@code target/quarkus-app/quarkus-run.jar}) as a child process against a real etcd:
@@ -125,6 +128,55 @@ class NotificatorProcessIT {
 
             System.out.printf("[timing] SIGKILL: key gone after %d ms (TTL %d s)%n", goneAfter.toMillis(),
                     TTL.toSeconds());
+        }
+    }
+
+    /** What clients select by: zone, version and weight, from environment variables, as labels Go clients read too. */
+    @Test
+    void publishesItsZoneVersionAndWeightAsLabels() throws InterruptedException {
+        int port = FreePorts.next();
+        String key = "/services/notificator/127.0.0.1:" + port;
+        try (AppProcess notificator = startNotificator(port, Map.of("REGISTRATION_INSTANCE_ID", "n-eu",
+                "REGISTRATION_ZONE", "eu-1a", "REGISTRATION_VERSION", "2.1", "REGISTRATION_WEIGHT", "9"))) {
+            Optional<KeyValue> kv = pollKey(key, Optional::isPresent, Duration.ofSeconds(30));
+            assertTrue(kv.isPresent(), "not registered:\n" + notificator.logTail());
+
+            assertEquals("{\"Op\":0,\"Addr\":\"127.0.0.1:" + port
+                    + "\",\"Metadata\":\"id=n-eu&version=2.1&zone=eu-1a&weight=9\"}",
+                    kv.get().getValue().toString(UTF_8));
+        }
+    }
+
+    @Test
+    void refusesAWeightUnderOneAndAZoneNoSelectorCouldName() {
+        for (Map<String, String> wrong : List.of(Map.of("REGISTRATION_WEIGHT", "0"),
+                Map.of("REGISTRATION_ZONE", "eu 1a"))) {
+            try (AppProcess notificator = startNotificator(FreePorts.next(), wrong)) {
+                int exit = notificator.awaitExit(Duration.ofSeconds(30));
+
+                assertNotEquals(0, exit, wrong + " started:\n" + notificator.logTail());
+                String setting = wrong.containsKey("REGISTRATION_WEIGHT") ? "registration.weight" : "registration.zone";
+                assertTrue(notificator.log().contains(setting), notificator.logTail());
+            }
+        }
+    }
+
+    /**
+     * A Stork attribute set by its environment variable alone, with no line in any configuration file (Quarkus fills
+     * Stork's attribute map only from names its sources list; the extension asks for the full name).
+     */
+    @Test
+    void readsAStorkAttributeFromItsEnvironmentVariableAlone() throws Exception {
+        int port = FreePorts.next();
+        String key = "/services/notificator/127.0.0.1:" + port;
+        try (AppProcess notificator = startNotificator(port, Map.of(
+                "QUARKUS_STORK_NOTIFICATOR_SERVICE_REGISTRAR_TTL", "3s"))) {
+            Optional<KeyValue> kv = pollKey(key, Optional::isPresent, Duration.ofSeconds(30));
+            assertTrue(kv.isPresent(), "not registered:\n" + notificator.logTail());
+
+            long granted = etcd.client().getLeaseClient().timeToLive(kv.get().getLease(), LeaseOption.DEFAULT)
+                    .get(5, TimeUnit.SECONDS).getGrantedTTL();
+            assertEquals(3, granted, notificator.logTail());
         }
     }
 

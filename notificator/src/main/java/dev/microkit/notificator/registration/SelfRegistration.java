@@ -71,7 +71,9 @@ public class SelfRegistration {
         int port = config.advertisedPort().orElseGet(() -> runtimeValues.get(GrpcServer.GRPC_PORT));
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put("id", config.instanceId().orElseGet(() -> UUID.randomUUID().toString()));
-        labels.put("version", version);
+        labels.put("version", config.version().orElse(version));
+        config.zone().ifPresent(zone -> labels.put("zone", zone));
+        config.weight().ifPresent(weight -> labels.put("weight", String.valueOf(weight)));
         if (secure) {
             labels.put(EtcdEndpointValue.SECURE, "true");
         }
