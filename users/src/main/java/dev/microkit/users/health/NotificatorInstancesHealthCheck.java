@@ -14,8 +14,10 @@ import io.smallrye.stork.Stork;
 import io.smallrye.stork.api.ServiceDiscovery;
 
 /**
- * Reports how many notificator instances are known, always UP: with none, users still serves (and answers 503 on
- * {@code /create}). It only reads what the discovery holds; it never triggers the first lookup.
+ * Reports how many notificator instances are known. UP with none (users still stores users, and the outbox sends their
+ * emails once one is there), but DOWN when instances are listed and the discovery's selector leaves out every one: a
+ * setting to fix, not a moment to wait out. It only reads what the discovery holds; it never triggers the first
+ * lookup.
  */
 @Readiness
 @ApplicationScoped
@@ -34,9 +36,17 @@ public class NotificatorInstancesHealthCheck implements HealthCheck {
         ServiceDiscovery discovery = Stork.getInstance().getService(config.serviceName()).getServiceDiscovery();
         if (discovery instanceof EtcdServiceDiscovery etcd) {
             response.withData("prefix", etcd.prefix());
-            etcd.knownInstances().ifPresentOrElse(
-                    instances -> response.withData("instances", instances.size()),
-                    () -> response.withData("instances", "not looked up yet"));
+            etcd.knownInstances().ifPresentOrElse(instances -> {
+                response.withData("instances", instances.size());
+                if (!etcd.selector().keepsAll()) {
+                    int leftOut = etcd.unmatched();
+                    response.withData("selector", etcd.selector().toString()).withData("leftOut", leftOut);
+                    if (instances.isEmpty() && leftOut > 0) {
+                        response.down().withData("error", "none of the " + leftOut + " notificator instance(s) listed "
+                                + "matches quarkus.stork." + config.serviceName() + ".service-discovery.selector");
+                    }
+                }
+            }, () -> response.withData("instances", "not looked up yet"));
         } else {
             response.withData("discovery", discovery.getClass().getSimpleName());
         }

@@ -49,10 +49,22 @@ public final class Notificators {
 
     /** Starts a notificator and waits until it is registered. */
     public static AppProcess startRegistered(EtcdCluster etcd) {
+        return startRegistered(etcd, Map.of());
+    }
+
+    /** Starts a notificator with {@code extraEnv} (e.g. {@code REGISTRATION_VERSION}), waits until it is registered. */
+    public static AppProcess startRegistered(EtcdCluster etcd, Map<String, String> extraEnv) {
         int port = FreePorts.next();
-        AppProcess process = start(etcd, port, Duration.ofSeconds(10));
+        Map<String, String> env = new HashMap<>(Map.of("QUARKUS_ETCD_REGISTRATION_TTL", "10s"));
+        env.putAll(extraEnv);
+        AppProcess process = start("notificator", etcd, port, env);
         awaitRegistered(etcd, port);
         return process;
+    }
+
+    /** How many emails it sent, by its log. */
+    public static long sentCount(AppProcess notificator) {
+        return notificator.log().lines().filter(line -> line.contains("Sent email ")).count();
     }
 
     public static String key(int port) {

@@ -7,6 +7,9 @@ import java.util.List;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,6 +60,28 @@ public final class EtcdInfrastructure {
     /** The settings the clients are built with. */
     public EtcdConfig config() {
         return clients.config();
+    }
+
+    /**
+     * A Stork attribute of a service ({@code kind}: {@code service-discovery} or {@code service-registrar}): the value
+     * Stork passed, else what the configuration has under its full name, {@code quarkus.stork.<service>.<kind>.<name>}
+     * (or standalone Stork's {@code stork.<service>.<kind>.<name>}), else null. Quarkus builds Stork's attributes from
+     * the names its configuration sources list, and an environment variable alone lists none: asked for by its full
+     * name, {@code QUARKUS_STORK_NOTIFICATOR_SERVICE_DISCOVERY_SELECTOR} is found.
+     */
+    public static String attribute(String serviceName, String kind, String name, String fromStork) {
+        if (fromStork != null && !fromStork.isBlank()) {
+            return fromStork;
+        }
+        Config config;
+        try {
+            config = ConfigProvider.getConfig();
+        } catch (IllegalStateException noConfig) {
+            return null;
+        }
+        String suffix = serviceName + "." + kind + "." + name;
+        return config.getOptionalValue("quarkus.stork." + suffix, String.class)
+                .or(() -> config.getOptionalValue("stork." + suffix, String.class)).orElse(null);
     }
 
     /** A service's {@code endpoints} attribute (URLs, comma-separated), else {@code quarkus.etcd.endpoints}. */

@@ -69,6 +69,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     private final Client etcd;
     private final ObjectMapper json;
     private final Duration requestTimeout;
+    private final LabelSelector selector;
     private final LastEtcdFailure lastFailure;
     private final Counter resyncs;
 
@@ -77,6 +78,10 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     private final Map<String, ServiceInstance> byKey = new TreeMap<>();
     /** Guarded by {@link #lock}: ids of listed addresses, kept while an address stays listed. */
     private final Map<String, Long> idsByAddress = new HashMap<>();
+    /** Guarded by {@link #lock}: keys of well-formed instances the selector does not keep. */
+    private final Set<String> unmatched = new HashSet<>();
+    /** Guarded by {@link #lock}: that none of the listed instances matches was said, and still holds. */
+    private boolean noneMatchReported;
     /** Guarded by {@link #lock}: keys whose malformed value was reported. */
     private final Set<String> reportedKeys = new HashSet<>();
     /** Guarded by {@link #lock}. */
@@ -92,8 +97,9 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     private volatile List<ServiceInstance> instances = List.of();
     private volatile boolean synced;
 
-    EtcdServiceDiscovery(String serviceName, String prefix, Client etcd, LastEtcdFailure lastFailure, ObjectMapper json,
-            Duration requestTimeout, MeterRegistry meters) {
+    EtcdServiceDiscovery(String serviceName, String prefix, LabelSelector selector, Client etcd,
+            LastEtcdFailure lastFailure, ObjectMapper json, Duration requestTimeout, MeterRegistry meters) {
+        this.selector = selector;
         this.lastFailure = lastFailure;
         Gauge.builder("stork.etcd.instances", this, discovery -> discovery.instances.size()).tag("service", serviceName)
                 .description("instances the etcd discovery knows (listed, well-formed, one per address)")
@@ -122,6 +128,18 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     /** The instances known now, or empty before the first lookup listed them. */
     public Optional<List<ServiceInstance>> knownInstances() {
         return synced ? Optional.of(instances) : Optional.empty();
+    }
+
+    /** Which instances it keeps ({@link LabelSelector#ALL} unless the {@code selector} attribute says otherwise). */
+    public LabelSelector selector() {
+        return selector;
+    }
+
+    /** Well-formed instances listed now that the selector leaves out. */
+    public int unmatched() {
+        synchronized (lock) {
+            return unmatched.size();
+        }
     }
 
     /** The key prefix watched, e.g. {@code /services/notificator/}. */
@@ -161,14 +179,18 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
                             return;
                         }
                         byKey.clear();
+                        unmatched.clear();
                         listing.getKvs().forEach(this::apply);
                         publish();
                         watchGeneration = ++generation;
+                        String kept = selector.keepsAll() ? "" : " matching '" + selector + "' (" + unmatched.size()
+                                + " more listed)";
                         if (brokenReported) {
-                            LOG.infof("Watching %s again: %d instance(s) of %s", prefix, instances.size(), serviceName);
+                            LOG.infof("Watching %s again: %d instance(s) of %s%s", prefix, instances.size(),
+                                    serviceName, kept);
                         } else {
-                            LOG.infof("Watching %s from revision %d: %d instance(s) of %s", prefix, revision,
-                                    instances.size(), serviceName);
+                            LOG.infof("Watching %s from revision %d: %d instance(s) of %s%s", prefix, revision,
+                                    instances.size(), serviceName, kept);
                         }
                         brokenReported = false;
                     }
@@ -255,6 +277,12 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
             return;
         }
         reportedKeys.remove(key);
+        if (!selector.matches(endpoint.labels())) {
+            byKey.remove(key);
+            unmatched.add(key);
+            return;
+        }
+        unmatched.remove(key);
         // An address that turns to TLS or back is a new instance: its channel must be a new one too.
         long id = idsByAddress.computeIfAbsent(endpoint.address() + (endpoint.secure() ? " tls" : ""),
                 address -> nextId++);
@@ -272,6 +300,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     private void remove(String key) {
         byKey.remove(key);
         reportedKeys.remove(key);
+        unmatched.remove(key);
     }
 
     /** Guarded by {@link #lock}: one instance per address (two writers may list the same one), ordered by key. */
@@ -286,5 +315,14 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
         idsByAddress.values().retainAll(byId.keySet());
         list.sort(Comparator.comparingLong(ServiceInstance::getId));
         instances = List.copyOf(list);
+        if (list.isEmpty() && !unmatched.isEmpty()) {
+            if (!noneMatchReported) {
+                LOG.warnf("None of the %d instance(s) of %s listed under %s matches selector '%s': calls to %s fail "
+                        + "until one does", unmatched.size(), serviceName, prefix, selector, serviceName);
+                noneMatchReported = true;
+            }
+        } else {
+            noneMatchReported = false;
+        }
     }
 }

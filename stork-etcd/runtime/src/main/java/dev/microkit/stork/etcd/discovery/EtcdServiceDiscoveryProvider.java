@@ -26,6 +26,8 @@ import io.smallrye.stork.spi.StorkInfrastructure;
         + "by default quarkus.etcd.endpoints")
 @ServiceDiscoveryAttribute(name = "prefix", description = "key prefix under which services register; "
         + "by default quarkus.etcd.prefix (/services/)")
+@ServiceDiscoveryAttribute(name = "selector", description = "only instances whose labels match, in Kubernetes' label "
+        + "selector syntax: e.g. version=2; zone in (eu-1a, eu-1b); !canary (comma: all must hold); by default all")
 @ApplicationScoped
 public class EtcdServiceDiscoveryProvider implements ServiceDiscoveryProvider<EtcdConfiguration> {
 
@@ -41,13 +43,26 @@ public class EtcdServiceDiscoveryProvider implements ServiceDiscoveryProvider<Et
     public ServiceDiscovery createServiceDiscovery(EtcdConfiguration config, String serviceName,
             ServiceConfig serviceConfig, StorkInfrastructure storkInfrastructure) {
         EtcdInfrastructure etcd = EtcdInfrastructure.of(injected, storkInfrastructure);
-        EtcdServiceDiscovery discovery = new EtcdServiceDiscovery(serviceName, etcd.prefix(config.getPrefix()),
-                etcd.clients().forEndpoints(etcd.endpoints(config.getEndpoints())), etcd.clients().lastFailure(),
-                etcd.json(), etcd.config().requestTimeout(), etcd.meters());
+        String selectorText = attribute(serviceName, "selector", config.getSelector());
+        LabelSelector selector;
+        try {
+            selector = LabelSelector.parse(selectorText);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("quarkus.stork." + serviceName + ".service-discovery.selector: "
+                    + e.getMessage(), e);
+        }
+        EtcdServiceDiscovery discovery = new EtcdServiceDiscovery(serviceName,
+                etcd.prefix(attribute(serviceName, "prefix", config.getPrefix())), selector,
+                etcd.clients().forEndpoints(etcd.endpoints(attribute(serviceName, "endpoints", config.getEndpoints()))),
+                etcd.clients().lastFailure(), etcd.json(), etcd.config().requestTimeout(), etcd.meters());
         // watches end before the clients close: a watch its closing client broke would be reported and re-synced
         etcd.clients().beforeClose(discovery::close);
         discoveries.put(serviceName, discovery);
         return discovery;
+    }
+
+    private static String attribute(String serviceName, String name, String fromStork) {
+        return EtcdInfrastructure.attribute(serviceName, "service-discovery", name, fromStork);
     }
 
     /** Every discovery Stork created, by service name. */

@@ -19,7 +19,8 @@ import dev.microkit.stork.etcd.registration.EtcdServiceRegistrarProvider;
  * Readiness {@code etcd-registration}: ready while every instance registered through a Stork registrar of type
  * {@code etcd} is listed in etcd, i.e. while clients can find it. An instance not registered yet (before the
  * application asked for it, or while etcd cannot be reached) is DOWN, with why. Data, per Stork service: each
- * instance's key and lease, or why it is not listed. An application without a registrar of type {@code etcd} is UP, and says so.
+ * instance's key and lease, or why it is not listed. An application without a registrar of type {@code etcd} is UP,
+ * and says so.
  */
 @Readiness
 public class EtcdRegistrationReadinessCheck implements HealthCheck {

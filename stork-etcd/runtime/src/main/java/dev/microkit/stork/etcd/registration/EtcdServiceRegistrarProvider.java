@@ -62,19 +62,25 @@ public class EtcdServiceRegistrarProvider
         EtcdInfrastructure etcd = EtcdInfrastructure.of(injected, infrastructure);
         EtcdConfig.Registration defaults = etcd.config().registration();
         String attributes = "quarkus.stork." + serviceName + ".service-registrar.";
-        Duration ttl = duration(attributes + "ttl", config.getTtl(), defaults.ttl());
+        String ttlAttribute = attribute(serviceName, "ttl", config.getTtl());
+        Duration ttl = duration(attributes + "ttl", ttlAttribute, defaults.ttl());
         if (ttl.compareTo(MIN_TTL) < 0 || ttl.toMillis() % 1000 != 0) {
-            throw new IllegalArgumentException((config.getTtl() != null ? attributes + "ttl"
+            throw new IllegalArgumentException((ttlAttribute != null ? attributes + "ttl"
                     : "quarkus.etcd.registration.ttl") + " must be whole seconds and at least 2s (etcd leases count "
                     + "seconds, and a shorter one expires between two keep-alives): " + ttl);
         }
-        EtcdRegistrarSettings settings = new EtcdRegistrarSettings(etcd.endpoints(config.getEndpoints()),
-                etcd.prefix(config.getPrefix()), ttl, etcd.config().requestTimeout(),
-                duration(attributes + "deregister-timeout", config.getDeregisterTimeout(),
+        EtcdRegistrarSettings settings = new EtcdRegistrarSettings(
+                etcd.endpoints(attribute(serviceName, "endpoints", config.getEndpoints())),
+                etcd.prefix(attribute(serviceName, "prefix", config.getPrefix())), ttl, etcd.config().requestTimeout(),
+                duration(attributes + "deregister-timeout",
+                        attribute(serviceName, "deregister-timeout", config.getDeregisterTimeout()),
                         defaults.deregisterTimeout()),
-                duration(attributes + "retry-initial-backoff", config.getRetryInitialBackoff(),
+                duration(attributes + "retry-initial-backoff",
+                        attribute(serviceName, "retry-initial-backoff", config.getRetryInitialBackoff()),
                         defaults.retryInitialBackoff()),
-                duration(attributes + "retry-max-backoff", config.getRetryMaxBackoff(), defaults.retryMaxBackoff()));
+                duration(attributes + "retry-max-backoff",
+                        attribute(serviceName, "retry-max-backoff", config.getRetryMaxBackoff()),
+                        defaults.retryMaxBackoff()));
         EtcdServiceRegistrar registrar = new EtcdServiceRegistrar(serviceName, settings,
                 etcd.clients().forEndpoints(settings.endpoints()), etcd.clients().lastFailure(), etcd.json(),
                 etcd.meters());
@@ -90,6 +96,10 @@ public class EtcdServiceRegistrarProvider
     /** Every registrar Stork created, by service name. */
     public Map<String, EtcdServiceRegistrar> registrars() {
         return new TreeMap<>(registrars);
+    }
+
+    private static String attribute(String serviceName, String name, String fromStork) {
+        return EtcdInfrastructure.attribute(serviceName, "service-registrar", name, fromStork);
     }
 
     /** The attribute's value if the service has it, else the extension's setting. */

@@ -45,7 +45,11 @@ class EtcdServiceDiscoveryTest {
     void start() {
         etcd = EtcdCluster.start(1);
         discoveryClient = Client.builder().endpoints(etcd.endpoints().split(",")).build();
-        discovery = new EtcdServiceDiscovery("notificator", "/services/", discoveryClient, new LastEtcdFailure(),
+        discovery = discoveryOf(LabelSelector.ALL);
+    }
+
+    private EtcdServiceDiscovery discoveryOf(LabelSelector selector) {
+        return new EtcdServiceDiscovery("notificator", "/services/", selector, discoveryClient, new LastEtcdFailure(),
                 new ObjectMapper(), Duration.ofSeconds(2), new SimpleMeterRegistry());
     }
 
@@ -82,6 +86,36 @@ class EtcdServiceDiscoveryTest {
 
     private void awaitAddresses(Set<String> expected) {
         await().atMost(WAIT).until(this::addresses, Predicate.isEqual(expected));
+    }
+
+    /**
+     * A selector keeps the instances whose labels match, and follows them as they change: an instance whose labels
+     * come to match joins, one whose labels stop matching leaves; those left out are counted.
+     */
+    @Test
+    void keepsOnlyTheInstancesItsSelectorMatchesAsTheirLabelsChange() throws Exception {
+        discovery.close();
+        discovery = discoveryOf(LabelSelector.parse("version=2, zone in (eu-1a, eu-1b)"));
+        String a = "/services/notificator/10.0.0.1:8082";
+        String b = "/services/notificator/10.0.0.2:8082";
+        put(a, labelled("10.0.0.1:8082", "version=1&zone=eu-1a"));
+        put(b, labelled("10.0.0.2:8082", "version=2&zone=eu-1b"));
+        assertEquals(Set.of("10.0.0.2:8082"), addresses());
+        assertEquals(1, discovery.unmatched());
+
+        put(a, labelled("10.0.0.1:8082", "version=2&zone=eu-1a"));
+        await().atMost(WAIT).until(() -> addresses().equals(Set.of("10.0.0.1:8082", "10.0.0.2:8082")));
+        assertEquals(0, discovery.unmatched());
+
+        put(b, labelled("10.0.0.2:8082", "version=2&zone=eu-1c"));
+        await().atMost(WAIT).until(() -> addresses().equals(Set.of("10.0.0.1:8082")));
+        delete(a);
+        await().atMost(WAIT).until(() -> addresses().isEmpty());
+        assertEquals(1, discovery.unmatched(), "b is listed, left out");
+    }
+
+    private static String labelled(String addr, String metadata) {
+        return "{\"Op\":0,\"Addr\":\"" + addr + "\",\"Metadata\":\"" + metadata + "\"}";
     }
 
     @Test
@@ -200,8 +234,7 @@ class EtcdServiceDiscoveryTest {
         discoveryClient.close();
         etcd = EtcdCluster.startPartitionable(3);
         discoveryClient = Client.builder().endpoints(etcd.endpoints().split(",")).build();
-        discovery = new EtcdServiceDiscovery("notificator", "/services/", discoveryClient, new LastEtcdFailure(),
-                new ObjectMapper(), Duration.ofSeconds(2), new SimpleMeterRegistry());
+        discovery = discoveryOf(LabelSelector.ALL);
         put("/services/notificator/10.0.0.1:8082", naming("10.0.0.1:8082"));
         assertEquals(Set.of("10.0.0.1:8082"), addresses());
         EtcdMember watched = await().atMost(WAIT).until(() -> etcd.members().stream()
@@ -247,8 +280,7 @@ class EtcdServiceDiscoveryTest {
         discoveryClient.close();
         etcd = EtcdCluster.start(3);
         discoveryClient = Client.builder().endpoints(etcd.member(0).clientUrl()).build();
-        discovery = new EtcdServiceDiscovery("notificator", "/services/", discoveryClient, new LastEtcdFailure(),
-                new ObjectMapper(), Duration.ofSeconds(2), new SimpleMeterRegistry());
+        discovery = discoveryOf(LabelSelector.ALL);
         Client others = Client.builder().endpoints(etcd.member(1).clientUrl(), etcd.member(2).clientUrl()).build();
         try {
             others.getKVClient().put(bytes("/services/notificator/a"), bytes(naming("10.0.0.1:8082")))
