@@ -145,7 +145,7 @@ public class NotificatorClient {
                 return notificators.selectInstanceAndRecordStart(candidates.isEmpty() ? candidates
                         : List.of(KeyAffinity.owner(key, candidates)), true);
             });
-        } else if (call.failed.isEmpty() && failedRecently.isEmpty()) {
+        } else if (call.failed.isEmpty() && failedRecently.isEmpty() && config.zone().isEmpty()) {
             selected = notificators.selectInstanceAndRecordStart(true); // Stork's own path
         } else {
             selected = notificators.getInstances()
@@ -185,8 +185,9 @@ public class NotificatorClient {
 
     /**
      * The instances worth trying: not those this call failed on, nor, while others remain, those that failed
-     * recently (a crashed instance stays listed until its lease expires). Among them, the key's owner
-     * ({@link KeyAffinity}) or Stork's load balancer's choice.
+     * recently (a crashed instance stays listed until its lease expires); of those, the ones in this replica's zone
+     * ({@code notificator.zone}) while there are any. Among them, the key's owner ({@link KeyAffinity}) or Stork's
+     * load balancer's choice.
      */
     private List<ServiceInstance> candidates(List<ServiceInstance> instances, Call call) {
         Set<Long> failed = call.failed;
@@ -205,7 +206,19 @@ public class NotificatorClient {
         if (untried.isEmpty() && !instances.isEmpty()) {
             throw exhausted(call); // the list changed since the retry was decided
         }
-        return fresh.isEmpty() ? untried : fresh;
+        return inOwnZone(fresh.isEmpty() ? untried : fresh);
+    }
+
+    /** Those in this replica's zone, or all when none is (or no zone is set). */
+    private List<ServiceInstance> inOwnZone(List<ServiceInstance> worthTrying) {
+        if (config.zone().isEmpty()) {
+            return worthTrying;
+        }
+        String zone = config.zone().get();
+        List<ServiceInstance> near = worthTrying.stream()
+                .filter(instance -> instance.getLabels() != null && zone.equals(instance.getLabels().get("zone")))
+                .toList();
+        return near.isEmpty() ? worthTrying : near;
     }
 
     private Uni<String> send(ServiceInstance instance, Call call) {

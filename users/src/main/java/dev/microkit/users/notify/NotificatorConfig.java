@@ -51,6 +51,13 @@ public interface NotificatorConfig {
         NONE
     }
 
+    /**
+     * The zone this replica runs in: notificators whose {@code zone} label is the same are called, others only while
+     * none of them is worth trying (all failed recently, or none listed), and no longer once one is again. Unset: no
+     * preference. In Kubernetes, the pod's {@code topology.kubernetes.io/zone} label (deploy/k8s).
+     */
+    Optional<String> zone();
+
     /** How long an instance that failed with UNAVAILABLE is avoided while others are listed. */
     @WithDefault("2s")
     Duration avoidFailedFor();
