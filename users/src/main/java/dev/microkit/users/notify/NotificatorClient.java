@@ -5,12 +5,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import javax.net.ssl.SSLException;
 
@@ -60,8 +59,8 @@ public class NotificatorClient {
     private final NotificatorChannels channels;
     private final NotificatorCallMetrics metrics;
     private final Vertx vertx;
-    /** Instance id -> until when (System.nanoTime) it is avoided, after it failed with UNAVAILABLE. */
-    private final Map<Long, Long> failedRecently = new ConcurrentHashMap<>();
+    /** Instances avoided after failing with UNAVAILABLE. */
+    private final Ejections ejections;
     private volatile Service service;
     private volatile long sweeper = -1;
 
@@ -72,6 +71,7 @@ public class NotificatorClient {
         this.channels = channels;
         this.metrics = metrics;
         this.vertx = vertx;
+        this.ejections = new Ejections(config.avoidFailedFor(), config.avoidFailedForMax(), config.avoidAtMost());
     }
 
     /** One SendEmail: its attempts run one after the other, never concurrently. */
@@ -145,7 +145,7 @@ public class NotificatorClient {
                 return notificators.selectInstanceAndRecordStart(candidates.isEmpty() ? candidates
                         : List.of(KeyAffinity.owner(key, candidates)), true);
             });
-        } else if (call.failed.isEmpty() && failedRecently.isEmpty() && config.zone().isEmpty()) {
+        } else if (call.failed.isEmpty() && ejections.none() && config.zone().isEmpty()) {
             selected = notificators.selectInstanceAndRecordStart(true); // Stork's own path
         } else {
             selected = notificators.getInstances()
@@ -184,29 +184,24 @@ public class NotificatorClient {
     }
 
     /**
-     * The instances worth trying: not those this call failed on, nor, while others remain, those that failed
-     * recently (a crashed instance stays listed until its lease expires); of those, the ones in this replica's zone
+     * The instances worth trying: not those this call failed on, nor, while others remain, those avoided after failing
+     * ({@link Ejections}: a crashed instance stays listed until its lease expires); of those, the ones in this
+     * replica's zone
      * ({@code notificator.zone}) while there are any. Among them, the key's owner ({@link KeyAffinity}) or Stork's
      * load balancer's choice.
      */
     private List<ServiceInstance> candidates(List<ServiceInstance> instances, Call call) {
         Set<Long> failed = call.failed;
-        long now = System.nanoTime();
-        List<ServiceInstance> fresh = new ArrayList<>(instances.size());
         List<ServiceInstance> untried = new ArrayList<>(instances.size());
         for (ServiceInstance instance : instances) {
             if (!failed.contains(instance.getId())) {
                 untried.add(instance);
-                Long until = failedRecently.get(instance.getId());
-                if (until == null || until - now < 0) {
-                    fresh.add(instance);
-                }
             }
         }
         if (untried.isEmpty() && !instances.isEmpty()) {
             throw exhausted(call); // the list changed since the retry was decided
         }
-        return inOwnZone(fresh.isEmpty() ? untried : fresh);
+        return inOwnZone(ejections.admitted(untried, instances.size(), System.nanoTime()));
     }
 
     /** Those in this replica's zone, or all when none is (or no zone is set). */
@@ -230,6 +225,7 @@ public class NotificatorClient {
                 .onItemOrFailure().invoke((reply, failure) -> {
                     if (failure == null) {
                         instance.recordReply();
+                        ejections.answered(instance.getId());
                     }
                     instance.recordEnd(failure);
                     metrics.ended(instance, failure == null, System.nanoTime() - started);
@@ -237,7 +233,7 @@ public class NotificatorClient {
                         LOG.debugf("SendEmail on %s:%d failed: %s", instance.getHost(), instance.getPort(), failure);
                         if (isRetryable(failure)) {
                             call.failedOn(instance.getId(), failure);
-                            failedRecently.put(instance.getId(), System.nanoTime() + config.avoidFailedFor().toNanos());
+                            ejections.failed(instance.getId(), System.nanoTime());
                         }
                     }
                 })
@@ -311,11 +307,11 @@ public class NotificatorClient {
         if (service == null) {
             return; // nothing called yet
         }
-        long now = System.nanoTime();
-        failedRecently.values().removeIf(until -> until - now < 0);
         service.getInstances().subscribe().with(listed -> {
             channels.retainOnly(listed);
             metrics.retainOnly(listed);
+            ejections.retainOnly(listed.stream().map(ServiceInstance::getId).collect(Collectors.toSet()),
+                    System.nanoTime());
         },
                 failure -> LOG.debugf("Cannot list notificator instances to close stale channels: %s", failure));
     }

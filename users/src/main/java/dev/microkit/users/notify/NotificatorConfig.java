@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
 import io.smallrye.config.ConfigMapping;
@@ -58,9 +59,25 @@ public interface NotificatorConfig {
      */
     Optional<String> zone();
 
-    /** How long an instance that failed with UNAVAILABLE is avoided while others are listed. */
+    /**
+     * How long an instance that failed with UNAVAILABLE is avoided while others are listed; twice as long after each
+     * further failure in a row, up to {@link #avoidFailedForMax()}.
+     */
     @WithDefault("2s")
     Duration avoidFailedFor();
+
+    /** The longest an instance that keeps failing is avoided. */
+    @WithDefault("30s")
+    Duration avoidFailedForMax();
+
+    /**
+     * At most this percentage of the listed instances is avoided at once, and never all: when more fail, those whose
+     * avoidance ends first are tried again (a fault on this side makes every instance fail alike).
+     */
+    @WithDefault("50")
+    @Min(0)
+    @Max(100)
+    int avoidAtMost();
 
     /** How often channels to instances no longer listed are closed. */
     @WithDefault("1s")
