@@ -65,6 +65,9 @@ final class Ejections {
      * {@code untried} are avoided). Empty only when {@code untried} is.
      */
     List<ServiceInstance> admitted(List<ServiceInstance> untried, int listed, long nowNanos) {
+        if (byInstance.isEmpty()) {
+            return untried; // every call of a healthy system: nothing to sort out, nothing to copy
+        }
         List<ServiceInstance> admitted = new ArrayList<>(untried.size());
         List<Map.Entry<Long, ServiceInstance>> avoided = new ArrayList<>(); // until when, instance
         for (ServiceInstance instance : untried) {

@@ -186,9 +186,8 @@ public class NotificatorClient {
     /**
      * The instances worth trying: not those this call failed on, nor, while others remain, those avoided after failing
      * ({@link Ejections}: a crashed instance stays listed until its lease expires); of those, the ones in this
-     * replica's zone
-     * ({@code notificator.zone}) while there are any. Among them, the key's owner ({@link KeyAffinity}) or Stork's
-     * load balancer's choice.
+     * replica's zone ({@code notificator.zone}) while there are any. Among them, the key's owner ({@link KeyAffinity})
+     * or Stork's load balancer's choice.
      */
     private List<ServiceInstance> candidates(List<ServiceInstance> instances, Call call) {
         Set<Long> failed = call.failed;
