@@ -61,26 +61,21 @@ public class EtcdServiceRegistrarProvider
             String serviceName, StorkInfrastructure infrastructure) {
         EtcdInfrastructure etcd = EtcdInfrastructure.of(injected, infrastructure);
         EtcdConfig.Registration defaults = etcd.config().registration();
-        String attributes = "quarkus.stork." + serviceName + ".service-registrar.";
-        String ttlAttribute = attribute(serviceName, "ttl", config.getTtl());
-        Duration ttl = duration(attributes + "ttl", ttlAttribute, defaults.ttl());
+        Duration ttl = duration(serviceName, "ttl", config.getTtl(), defaults.ttl());
         if (ttl.compareTo(MIN_TTL) < 0 || ttl.toMillis() % 1000 != 0) {
-            throw new IllegalArgumentException((ttlAttribute != null ? attributes + "ttl"
-                    : "quarkus.etcd.registration.ttl") + " must be whole seconds and at least 2s (etcd leases count "
-                    + "seconds, and a shorter one expires between two keep-alives): " + ttl);
+            throw new IllegalArgumentException((attribute(serviceName, "ttl", config.getTtl()) != null
+                    ? attributeName(serviceName, "ttl") : "quarkus.etcd.registration.ttl")
+                    + " must be whole seconds and at least 2s (etcd leases count seconds, and a shorter one expires "
+                    + "between two keep-alives): " + ttl);
         }
         EtcdRegistrarSettings settings = new EtcdRegistrarSettings(
                 etcd.endpoints(attribute(serviceName, "endpoints", config.getEndpoints())),
                 etcd.prefix(attribute(serviceName, "prefix", config.getPrefix())), ttl, etcd.config().requestTimeout(),
-                duration(attributes + "deregister-timeout",
-                        attribute(serviceName, "deregister-timeout", config.getDeregisterTimeout()),
+                duration(serviceName, "deregister-timeout", config.getDeregisterTimeout(),
                         defaults.deregisterTimeout()),
-                duration(attributes + "retry-initial-backoff",
-                        attribute(serviceName, "retry-initial-backoff", config.getRetryInitialBackoff()),
+                duration(serviceName, "retry-initial-backoff", config.getRetryInitialBackoff(),
                         defaults.retryInitialBackoff()),
-                duration(attributes + "retry-max-backoff",
-                        attribute(serviceName, "retry-max-backoff", config.getRetryMaxBackoff()),
-                        defaults.retryMaxBackoff()));
+                duration(serviceName, "retry-max-backoff", config.getRetryMaxBackoff(), defaults.retryMaxBackoff()));
         EtcdServiceRegistrar registrar = new EtcdServiceRegistrar(serviceName, settings,
                 etcd.clients().forEndpoints(settings.endpoints()), etcd.clients().lastFailure(), etcd.json(),
                 etcd.meters());
@@ -102,15 +97,21 @@ public class EtcdServiceRegistrarProvider
         return EtcdInfrastructure.attribute(serviceName, "service-registrar", name, fromStork);
     }
 
-    /** The attribute's value if the service has it, else the extension's setting. */
-    private static Duration duration(String name, String value, Duration setting) {
+    private static String attributeName(String serviceName, String name) {
+        return "quarkus.stork." + serviceName + ".service-registrar." + name;
+    }
+
+    /** The service's attribute {@code name} if it has one, else the extension's setting. */
+    private static Duration duration(String serviceName, String name, String fromStork, Duration setting) {
+        String value = attribute(serviceName, name, fromStork);
         if (value == null || value.isBlank()) {
             return setting;
         }
         try {
             return DurationConverter.parseDuration(value);
         } catch (DateTimeParseException | IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + " is not a duration (like 10s, 500ms, PT1M): " + value, e);
+            throw new IllegalArgumentException(attributeName(serviceName, name)
+                    + " is not a duration (like 10s, 500ms, PT1M): " + value, e);
         }
     }
 }
