@@ -54,8 +54,9 @@ public class NotificatorService implements Notificator {
             sentEmails.increment();
             LOG.infof("Sent email %s to %s", id, request.getEmail());
         } else {
-            id = SentEmails.idFor(key);
-            if (sent.firstTime(key)) {
+            UUID keyed = SentEmails.idFor(key);
+            id = keyed.toString();
+            if (sent.firstTime(keyed)) {
                 sentEmails.increment();
                 LOG.infof("Sent email %s to %s", id, request.getEmail());
             } else {
