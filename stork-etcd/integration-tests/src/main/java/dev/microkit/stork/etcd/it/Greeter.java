@@ -1,19 +1,22 @@
-package dev.microkit.stork.etcd.deployment.guide;
+package dev.microkit.stork.etcd.it;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
 
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.stork.Stork;
-import io.smallrye.stork.api.ServiceInstance;
 import io.smallrye.stork.api.ServiceRegistrar.RegistrarOptions;
 
+@Path("/greeters")
 @ApplicationScoped
 public class Greeter {
 
@@ -29,7 +32,10 @@ public class Greeter {
                 .await().indefinitely();
     }
 
-    public Uni<List<ServiceInstance>> greeters() {
-        return Stork.getInstance().getService("greeter").getInstances();
+    @GET
+    public Uni<String> greeters() {
+        return Stork.getInstance().getService("greeter").getInstances()
+                .map(found -> found.stream().map(greeter -> greeter.getHost() + ":" + greeter.getPort() + " "
+                        + greeter.getLabels()).collect(Collectors.joining("\n")));
     }
 }
