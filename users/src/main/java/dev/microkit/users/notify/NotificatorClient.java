@@ -61,6 +61,8 @@ public class NotificatorClient {
     private final Vertx vertx;
     /** Instances avoided after failing with UNAVAILABLE. */
     private final Ejections ejections;
+    /** Where the keys not settled yet went. */
+    private final KeyRoutes routes = new KeyRoutes();
     private volatile Service service;
     private volatile long sweeper = -1;
 
@@ -142,8 +144,12 @@ public class NotificatorClient {
         if (config.affinity() == NotificatorConfig.Affinity.IDEMPOTENCY_KEY && !key.isEmpty()) {
             selected = notificators.getInstances().map(instances -> {
                 List<ServiceInstance> candidates = candidates(instances, call);
-                return notificators.selectInstanceAndRecordStart(candidates.isEmpty() ? candidates
-                        : List.of(KeyAffinity.owner(key, candidates)), true);
+                if (candidates.isEmpty()) {
+                    return notificators.selectInstanceAndRecordStart(candidates, true);
+                }
+                ServiceInstance previous = routes.previous(key, candidates);
+                return notificators.selectInstanceAndRecordStart(
+                        List.of(previous != null ? previous : KeyAffinity.owner(key, candidates)), true);
             });
         } else if (call.failed.isEmpty() && ejections.none() && config.zone().isEmpty()) {
             selected = notificators.selectInstanceAndRecordStart(true); // Stork's own path
@@ -226,6 +232,10 @@ public class NotificatorClient {
                         instance.recordReply();
                         ejections.answered(instance.getId());
                     }
+                    String key = call.request.getIdempotencyKey();
+                    if (!key.isEmpty() && (failure == null || mayHaveSent(failure))) {
+                        routes.went(key, instance, started);
+                    }
                     instance.recordEnd(failure);
                     metrics.ended(instance, failure == null, System.nanoTime() - started);
                     if (failure != null) {
@@ -237,6 +247,17 @@ public class NotificatorClient {
                     }
                 })
                 .map(SendEmailReply::getId);
+    }
+
+    /** {@code key}'s email is recorded as sent: a resend of it will not come (see {@link KeyRoutes}). */
+    public void settled(String idempotencyKey) {
+        routes.settled(idempotencyKey);
+    }
+
+    /** Failed after the request may have reached the instance: it may have sent the email. */
+    private static boolean mayHaveSent(Throwable failure) {
+        Status.Code code = Status.fromThrowable(failure).getCode();
+        return code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.CANCELLED || code == Status.Code.UNKNOWN;
     }
 
     /**

@@ -264,6 +264,7 @@ public class WelcomeDispatcher {
      */
     private Uni<Void> recorded(User user, PendingWelcome entry, String notificationId) {
         return recorder.record(new SentWelcome(user.sent(notificationId), entry))
+                .invoke(() -> notificator.settled(user.id()))
                 .onFailure().invoke(failure -> LOG.debugf("Welcome email %s to %s (user %s) not recorded: %s",
                         notificationId, user.email(), user.id(), failure.getMessage()))
                 .onFailure().recoverWithNull();

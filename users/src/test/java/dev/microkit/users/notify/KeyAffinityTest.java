@@ -25,8 +25,9 @@ import io.smallrye.stork.Stork;
 
 /**
  * Three real notificators, each remembering the idempotency keys it has seen: the calls of one key all reach the same
- * one, so an email sent again is sent once, whoever sends it; keys spread over all instances; when the owner goes,
- * its keys move to one other instance and stay there.
+ * one, so an email sent again is sent once, whoever sends it; keys spread over all instances; a fourth joining takes
+ * new keys, not those whose send is not settled; when the owner goes, its keys move to one other instance and stay
+ * there.
  */
 @QuarkusTest
 @WithTestResource(EtcdTestResource.class)
@@ -83,6 +84,29 @@ class KeyAffinityTest {
                     keysPerInstance[1], keysPerInstance[2]));
         }
 
+        // a fourth instance joins and would own about a quarter of the keys: the keys not settled (none here is
+        // recorded as sent) still go where they went, and none is sent twice (KeyRoutes)
+        NOTIFICATORS.add(Notificators.startRegistered(etcd));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Stork.getInstance().getService("notificator")
+                .getInstances().await().atMost(Duration.ofSeconds(5)).size() == 4);
+        for (int key = 0; key < KEYS; key++) {
+            client.sendEmail(email(run, key), "Hi!", "key-" + run + "-" + key).await().atMost(Duration.ofSeconds(5));
+        }
+        for (int key = 0; key < KEYS; key++) {
+            long sent = 0;
+            for (AppProcess notificator : NOTIFICATORS) {
+                sent += sent(notificator, email(run, key));
+            }
+            assertEquals(1, sent, "key " + key + " sent " + sent + " times after a fourth notificator joined");
+        }
+        // a key never sent before goes to its owner among all four: the new one takes new keys
+        long newKeysOnTheNewOne = 0;
+        for (int key = KEYS; key < 2 * KEYS; key++) {
+            client.sendEmail(email(run, key), "Hi!", "key-" + run + "-" + key).await().atMost(Duration.ofSeconds(5));
+            newKeysOnTheNewOne += sent(NOTIFICATORS.get(3), email(run, key));
+        }
+        assertTrue(newKeysOnTheNewOne > 0, "the fourth instance owns none of " + KEYS + " new keys");
+
         // the owner of key 0 goes: its calls move to one other instance, and stay there
         int owner = ownerOf(run, 0);
         NOTIFICATORS.get(owner).kill();
@@ -90,7 +114,7 @@ class KeyAffinityTest {
             client.sendEmail(email(run, 0), "Hi!", "key-" + run + "-0").await().atMost(Duration.ofSeconds(5));
         }
         long sentByOthers = 0;
-        for (int n = 0; n < 3; n++) {
+        for (int n = 0; n < NOTIFICATORS.size(); n++) {
             if (n != owner) {
                 sentByOthers += sent(NOTIFICATORS.get(n), email(run, 0));
             }
