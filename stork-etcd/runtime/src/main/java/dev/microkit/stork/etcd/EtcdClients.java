@@ -99,6 +99,7 @@ public class EtcdClients implements AutoCloseable {
      */
     public Client forEndpoints(List<URI> endpoints) {
         return clients.computeIfAbsent(List.copyOf(endpoints), list -> {
+            JetcdNameResolvers.registerMissing();
             Client client = EtcdSecurity.configure(Client.builder(), config, list)
                     .endpoints(list)
                     .connectTimeout(config.connectTimeout())

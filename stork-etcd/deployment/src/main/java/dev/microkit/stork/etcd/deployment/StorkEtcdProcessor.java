@@ -6,10 +6,6 @@ import java.util.logging.Level;
 import org.jboss.jandex.DotName;
 
 import dev.microkit.stork.etcd.EtcdConfigBuilder;
-import io.etcd.jetcd.resolver.DnsSrvResolverProvider;
-import io.etcd.jetcd.resolver.HttpResolverProvider;
-import io.etcd.jetcd.resolver.HttpsResolverProvider;
-import io.etcd.jetcd.resolver.IPResolverProvider;
 import io.quarkus.arc.deployment.BuildTimeConditionBuildItem;
 import io.quarkus.deployment.annotations.BuildProducer;
 import io.quarkus.deployment.annotations.BuildStep;
@@ -19,7 +15,6 @@ import io.quarkus.deployment.builditem.IndexDependencyBuildItem;
 import io.quarkus.deployment.builditem.LogCategoryBuildItem;
 import io.quarkus.deployment.builditem.RunTimeConfigBuilderBuildItem;
 import io.quarkus.deployment.builditem.StaticInitConfigBuilderBuildItem;
-import io.quarkus.deployment.builditem.nativeimage.ReflectiveClassBuildItem;
 import io.quarkus.smallrye.health.deployment.spi.HealthBuildItem;
 
 /** What every application using etcd through this extension needs at build time, native images included. */
@@ -74,21 +69,11 @@ class StorkEtcdProcessor {
 
     /**
      * jetcd's generated gRPC/protobuf classes (jetcd-grpc) and its client (jetcd-core) are not in the Jandex index by
-     * default; indexed, Quarkus' gRPC extension registers their messages for reflection in a native image.
+     * default; indexed, Quarkus' common gRPC support registers their messages for reflection in a native image.
      */
     @BuildStep
     void indexJetcd(BuildProducer<IndexDependencyBuildItem> index) {
         index.produce(new IndexDependencyBuildItem("io.etcd", "jetcd-grpc"));
         index.produce(new IndexDependencyBuildItem("io.etcd", "jetcd-core"));
-    }
-
-    /**
-     * jetcd finds its gRPC name resolvers (one per endpoint scheme: http, https, ip, dns+srv) through
-     * {@code META-INF/services/io.grpc.NameResolverProvider}, which instantiates them reflectively.
-     */
-    @BuildStep
-    ReflectiveClassBuildItem jetcdNameResolvers() {
-        return ReflectiveClassBuildItem.builder(HttpResolverProvider.class, HttpsResolverProvider.class,
-                IPResolverProvider.class, DnsSrvResolverProvider.class).constructors().build();
     }
 }
