@@ -233,7 +233,8 @@ public class NotificatorClient {
                         ejections.answered(instance.getId());
                     }
                     String key = call.request.getIdempotencyKey();
-                    if (!key.isEmpty() && (failure == null || mayHaveSent(failure))) {
+                    if (config.affinity() == NotificatorConfig.Affinity.IDEMPOTENCY_KEY && !key.isEmpty()
+                            && (failure == null || mayHaveSent(failure))) {
                         routes.went(key, instance, started);
                     }
                     instance.recordEnd(failure);
