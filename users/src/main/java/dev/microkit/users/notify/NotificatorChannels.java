@@ -18,6 +18,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import io.grpc.ClientInterceptor;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
@@ -86,24 +87,36 @@ public class NotificatorChannels {
         }
     }
 
+    /**
+     * The instance's channel, made to connect now if it is waiting out a failed connection: grpc-java waits its own
+     * reconnect back-off (1 s, growing to 2 minutes) and fails every call at once meanwhile, with the old error. The
+     * caller already decides how often a failing instance is tried ({@link Ejections}), and an instance back at the
+     * same address (a restart) must answer the first call that tries it, not minutes later.
+     */
     ManagedChannel forInstance(ServiceInstance instance) {
-        return channels.computeIfAbsent(instance.getId(), id -> {
-            LOG.debugf("Opening %s channel to notificator %s:%d", instance.isSecure() ? "TLS" : "plain-text",
-                    instance.getHost(), instance.getPort());
-            NettyChannelBuilder builder = NettyChannelBuilder.forAddress(instance.getHost(), instance.getPort())
-                    .eventLoopGroup(vertx.nettyEventLoopGroup())
-                    .channelFactory(((VertxInternal) vertx).transport().channelFactory(false))
-                    .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                    .intercept(instrumentation)
-                    .directExecutor();
-            if (instance.isSecure()) {
-                builder.sslContext(sslContext).useTransportSecurity();
-                tls.serverName().ifPresent(builder::overrideAuthority);
-            } else {
-                builder.usePlaintext();
-            }
-            return builder.build();
-        });
+        ManagedChannel channel = channels.computeIfAbsent(instance.getId(), id -> open(instance));
+        if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            channel.resetConnectBackoff();
+        }
+        return channel;
+    }
+
+    private ManagedChannel open(ServiceInstance instance) {
+        LOG.debugf("Opening %s channel to notificator %s:%d", instance.isSecure() ? "TLS" : "plain-text",
+                instance.getHost(), instance.getPort());
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(instance.getHost(), instance.getPort())
+                .eventLoopGroup(vertx.nettyEventLoopGroup())
+                .channelFactory(((VertxInternal) vertx).transport().channelFactory(false))
+                .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .intercept(instrumentation)
+                .directExecutor();
+        if (instance.isSecure()) {
+            builder.sslContext(sslContext).useTransportSecurity();
+            tls.serverName().ifPresent(builder::overrideAuthority);
+        } else {
+            builder.usePlaintext();
+        }
+        return builder.build();
     }
 
     /** Shuts down the channels of every instance not in {@code listed}. */
