@@ -3,7 +3,8 @@
 // instance listed under the prefix, and no authority override: grpc-go sends the target's endpoint,
 // "/services/notificator", as :authority.
 // It makes -calls SendEmail calls one after the other and prints one JSON line: calls, failures, the first failure,
-// and the calls each instance answered with an id.
+// the calls each instance answered with an id, and each instance's Metadata as etcd's naming library reads it
+// (go.etcd.io/etcd/clientv3/naming/endpoints: the registry value's JSON, Metadata as any JSON value).
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/clientv3"
+	naming "go.etcd.io/etcd/clientv3/naming/endpoints"
 	"go.etcd.io/etcd/clientv3/naming/resolver"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/peer"
@@ -24,10 +26,11 @@ import (
 )
 
 type summary struct {
-	Calls        int            `json:"calls"`
-	Failures     int            `json:"failures"`
-	FirstFailure string         `json:"firstFailure"`
-	PerInstance  map[string]int `json:"perInstance"`
+	Calls        int                    `json:"calls"`
+	Failures     int                    `json:"failures"`
+	FirstFailure string                 `json:"firstFailure"`
+	PerInstance  map[string]int         `json:"perInstance"`
+	Metadata     map[string]interface{} `json:"metadata"`
 }
 
 func main() {
@@ -55,7 +58,20 @@ func main() {
 	}
 	defer conn.Close()
 
-	result := summary{Calls: *calls, PerInstance: map[string]int{}}
+	result := summary{Calls: *calls, PerInstance: map[string]int{}, Metadata: map[string]interface{}{}}
+	manager, err := naming.NewManager(etcd, strings.TrimPrefix(*target, "etcd:///"))
+	if err != nil {
+		fail("endpoints", err)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
+	listed, err := manager.List(ctx)
+	cancel()
+	if err != nil {
+		fail("list", err)
+	}
+	for _, endpoint := range listed {
+		result.Metadata[endpoint.Addr] = endpoint.Metadata
+	}
 	for i := 0; i < *calls; i++ {
 		request := pbwire.AppendString(pbwire.AppendString(nil, 1, fmt.Sprintf("go%d@example.com", i)), 2,
 			"Hello from Go")

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +26,9 @@ import dev.microkit.users.testing.Notificators;
  * A Go service of the seed's world calls our notificators (the packaged artifact: jar, or native executable with
  * {@code -Dnative}): grpc-go 1.33 with etcd's naming resolver ({@code src/test/go/src/etcdnamingclient}), target
  * {@code etcd:////services/notificator}, round robin, no authority override. grpc-go sends the key prefix,
- * {@code /services/notificator}, as {@code :authority}; every call must succeed, spread over both instances.
+ * {@code /services/notificator}, as {@code :authority}; every call must succeed, spread over both instances. The
+ * instances register the labels users selects by (zone, version, weight): etcd's naming library must still read every
+ * registry value, and find the labels in its {@code Metadata} query string.
  */
 class GoNamingClientIT {
 
@@ -41,10 +46,22 @@ class GoNamingClientIT {
         etcd = EtcdCluster.start(1);
         firstPort = FreePorts.next();
         secondPort = FreePorts.next();
-        first = Notificators.start(etcd, firstPort, Duration.ofSeconds(10));
-        second = Notificators.start(etcd, secondPort, Duration.ofSeconds(10));
+        first = Notificators.start("notificator", etcd, firstPort, labels("eu-1a", "1", "9"));
+        second = Notificators.start("notificator", etcd, secondPort, labels("eu-1b", "2", "1"));
         Notificators.awaitRegistered(etcd, firstPort);
         Notificators.awaitRegistered(etcd, secondPort);
+    }
+
+    private static Map<String, String> labels(String zone, String version, String weight) {
+        return Map.of("QUARKUS_ETCD_REGISTRATION_TTL", "10s", "REGISTRATION_ZONE", zone,
+                "REGISTRATION_VERSION", version, "REGISTRATION_WEIGHT", weight);
+    }
+
+    /** The labels of a {@code Metadata} query string, e.g. {@code id=..&zone=eu-1a}. */
+    private static Map<String, String> queryString(JsonNode metadata) {
+        assertTrue(metadata.isTextual(), "Metadata read by etcd's naming library as a string: " + metadata);
+        return Arrays.stream(metadata.asText().split("&")).map(pair -> pair.split("=", 2))
+                .collect(Collectors.toMap(pair -> pair[0], pair -> pair.length > 1 ? pair[1] : ""));
     }
 
     @AfterAll
@@ -79,6 +96,18 @@ class GoNamingClientIT {
             int onSecond = perInstance.path("127.0.0.1:" + secondPort).asInt();
             assertEquals(CALLS, onFirst + onSecond, line);
             assertTrue(onFirst > 0 && onSecond > 0, "both instances called: " + line);
+
+            Map<String, String> firstLabels = queryString(summary.path("metadata").path("127.0.0.1:" + firstPort));
+            Map<String, String> secondLabels = queryString(summary.path("metadata").path("127.0.0.1:" + secondPort));
+            assertEquals(Map.of("zone", "eu-1a", "version", "1", "weight", "9"), withoutId(firstLabels), line);
+            assertEquals(Map.of("zone", "eu-1b", "version", "2", "weight", "1"), withoutId(secondLabels), line);
         }
+    }
+
+    /** The labels but the instance's id, which is new at every start. */
+    private static Map<String, String> withoutId(Map<String, String> labels) {
+        Map<String, String> rest = new HashMap<>(labels);
+        assertTrue(rest.remove("id") != null, "an id label: " + labels);
+        return rest;
     }
 }
