@@ -19,8 +19,10 @@
 #   deploy/bench/run.sh                      # everything
 #   ROUNDS=5 DURATION=15s CONNECTIONS=64 deploy/bench/run.sh p1
 #   deploy/bench/run.sh p3                   # native vs JVM only
+#   deploy/bench/run.sh peer                 # our native notificator vs the seed's go-kit one (see peer below)
 #   B_ENV="QUARKUS_LOG_LEVEL=WARN" deploy/bench/run.sh ab   # one change's worth, side by side (see ab below)
 #   deploy/bench/run.sh overload             # users at 3x its capacity, open loop (see overload below)
+#   deploy/bench/run.sh policies             # what each way of choosing notificators costs (see policies below)
 #
 # Every run writes deploy/bench/results/benchmark.{csv,md,png}: throughput and p99 per scenario, as a Markdown
 # table (with date, machine and commit) and a chart.
@@ -52,6 +54,7 @@ results="deploy/bench/results"
 mkdir -p "$results"
 csv="$(mktemp -t microkit-bench-XXXXXX.csv)"
 p3_table="$(mktemp -t microkit-bench-p3-XXXXXX.md)"
+peer_table="$(mktemp -t microkit-bench-peer-XXXXXX.md)"
 p3_failures=0
 echo "scenario,throughput_per_s,p99_ms" > "$csv"
 record() { echo "$1,$2,$3" >> "$csv"; } # scenario, throughput per second, p99 in ms (empty: not measured)
@@ -178,11 +181,16 @@ p2() {
 }
 
 # P3 helpers. CPU time (user + system) of a process in ms, from /proc/<pid>/stat.
-cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
+# CPU time of several processes summed: cpu_ms "pid1 pid2".
+cpu_ms() {
+  local stats=() pid
+  for pid in $*; do stats+=("/proc/$pid/stat"); done
+  awk -v hz="$(getconf CLK_TCK)" '{ s += $14 + $15 } END { print s * 1000 / hz }' "${stats[@]}"
+}
 # unary gRPC requests etcd has answered (Range, Put, Txn, DeleteRange, LeaseGrant, ...), from its own metrics
 etcd_requests() { curl -fs "$QUARKUS_ETCD_ENDPOINTS/metrics" | awk '/^grpc_server_handled_total\{/ && /grpc_type="unary"/ { s += $NF } END { printf "%d", s }'; }
 # One measured round of /create, wrk for $duration: $1 round, $2 side, $3 users' port, $4 users' pid, $5 notificator's
-# pid. Prints the round's line (CPU of users, notificator and etcd per /create, from /proc, etcd requests per /create)
+# pid (or pids, space-separated). Prints the round's line (CPU of users, notificator and etcd per /create, from /proc, etcd requests per /create)
 # and adds to the side's sums: m_n (answers), m_rps, m_p99 (ms), m_failures, m_statuses, m_users, m_notificator,
 # m_etcd (CPU ms), m_requests (etcd requests). Each round runs alone, so the shared processes' CPU is that side's.
 declare -A m_n m_rps m_p99 m_failures m_statuses m_users m_notificator m_etcd m_requests
@@ -228,14 +236,14 @@ ceiling() { # round
     | awk -v e=$((e1 - e0)) '{ printf "%.0f %.2f", $1, ($2 > 0 ? e / $2 : 0) }'
 }
 # SendEmail straight to a gRPC server on port $1 whose process is $2, from a Go client (deploy/bench/go/grpcload) at the
-# same concurrency -> "calls/s server-CPU-ms-per-call failures"
+# same concurrency -> "calls/s server-CPU-ms-per-call failures p99-ms"
 grpc_direct() {
   local c0 c1 out
   c0=$(cpu_ms "$2")
   out="$("$grpcload_bin" -target "127.0.0.1:$1" -c "$connections" -d "$duration")"
   c1=$(cpu_ms "$2")
-  echo "$out" | sed -nE 's/.*"calls":([0-9]+),"perSecond":([0-9.]+),"failures":([0-9]+).*/\1 \2 \3/p' \
-    | awk -v c=$((c1 - c0)) '{ printf "%.0f %.3f %d", $2, ($1 > 0 ? c / $1 : 0), $3 }'
+  echo "$out" | sed -nE 's/.*"calls":([0-9]+),"perSecond":([0-9.]+),"failures":([0-9]+).*"p99Ms":([0-9.]+).*/\1 \2 \3 \4/p' \
+    | awk -v c=$((c1 - c0)) '{ printf "%.0f %.3f %d %.2f", $2, ($1 > 0 ? c / $1 : 0), $3, $4 }'
 }
 rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 now_ms() { date +%s%3N; }
@@ -339,7 +347,7 @@ p3() {
       local targets="jvm native bare"; [ $((round % 2)) -eq 0 ] && targets="bare native jvm"
       for target in $targets; do
         local g_rate g_cpu g_failed
-        read -r g_rate g_cpu g_failed <<<"$(grpc_direct "${grpc_port[$target]}" "${grpc_pid[$target]}")"
+        read -r g_rate g_cpu g_failed _ <<<"$(grpc_direct "${grpc_port[$target]}" "${grpc_pid[$target]}")"
         printf "%-6s %-7s %10s %10s %10s %8s  %-28s %s\n" "$round" "grpc-$target" "${g_rate:-0}" - - "${g_failed:-?}" \
           "SendEmail straight" "server $g_cpu"
         grpc_rate[$target]=$(awk "BEGIN {print ${grpc_rate[$target]} + ${g_rate:-0}}")
@@ -475,6 +483,165 @@ ab() {
   p3_failures=$((m_failures[A] + m_failures[B]))
 }
 
+# the seed's notificator (deploy/bench/go/src/seednotificator), its gRPC code generated from src-proto -> its path,
+# or nothing when protoc, protoc-gen-go or Debian's go-kit is missing
+build_seed() {
+  command -v protoc >/dev/null && command -v protoc-gen-go >/dev/null \
+    && [ -d /usr/share/gocode/src/github.com/go-kit/kit/transport/grpc ] || return 0
+  mkdir -p "$work/seedgo/src/pb"
+  protoc --proto_path=src-proto --go_out=plugins=grpc:"$work/seedgo/src/pb" src-proto/notificator.proto \
+    && (cd deploy/bench/go && GO111MODULE=off GOPATH="/usr/share/gocode:$work/seedgo:$PWD" GOCACHE="$work/gocache" \
+      GOFLAGS= go build -o "$work/seednotificator" seednotificator) && echo "$work/seednotificator"
+}
+
+# Peer: our native notificator against the seed's (deploy/bench/go/src/seednotificator: go-kit service, endpoint and
+# gRPC transport, registered on a lease; written from the article), on one etcd, measured the same way: exec to its
+# key in etcd (deploy/bench/go/src/keyprobe, $STARTS starts each, alternating, median), RSS idle, SendEmail from the
+# same Go client (grpcload, $connections in flight over one connection; a warm-up round each, then $rounds rounds of
+# $duration, alternating): calls per s, server CPU ms per call (/proc), p99, failures; RSS after the load.
+peer() {
+  local native_notificator=notificator/target/notificator-1.0.0-SNAPSHOT-runner
+  [ -x "$native_notificator" ] || { echo "peer needs the native notificator: ./mvnw package -DskipTests -Dnative -pl notificator" >&2; exit 1; }
+  start_etcd
+  local seed_bin grpcload_bin keyprobe_bin starts="${STARTS:-5}"
+  seed_bin="$(build_seed)"; grpcload_bin="$(build_go grpcload)"; keyprobe_bin="$(build_go keyprobe)"
+  [ -n "$seed_bin" ] && [ -n "$grpcload_bin" ] && [ -n "$keyprobe_bin" ] \
+    || { echo "peer needs go, protoc (protobuf-compiler golang-goprotobuf-dev), Debian's go-kit and etcd client" >&2; exit 1; }
+  local -A port pid exec_ms rss_idle rss_loaded rate cpu p99 failed
+  port[ours]=$notificator_port; port[seed]=$((notificator_port + 2))
+  launch() { # side: starts it, sets pid[side]
+    if [ "$1" = ours ]; then
+      QUARKUS_GRPC_SERVER_PORT=${port[ours]} QUARKUS_HTTP_PORT=0 REGISTRATION_ADVERTISED_HOST=127.0.0.1 \
+        "$native_notificator" >> "$work/ours.log" 2>&1 &
+    else
+      "$seed_bin" -etcd "$QUARKUS_ETCD_ENDPOINTS" -listen "127.0.0.1:${port[seed]}" >> "$work/seed.log" 2>&1 &
+    fi
+    pid[$1]=$!; pids+=($!)
+  }
+  echo "Peer: $native_notificator vs the seed's go-kit notificator ($seed_bin), one etcd"
+  for start in $(seq 1 "$starts"); do
+    local sides="ours seed"; [ $((start % 2)) -eq 0 ] && sides="seed ours"
+    for side in $sides; do
+      local probe t0 t1
+      "$keyprobe_bin" -etcd "$QUARKUS_ETCD_ENDPOINTS" -key "/services/notificator/127.0.0.1:${port[$side]}" \
+        > "$work/probe" 2>&1 &
+      probe=$!
+      for _ in $(seq 1 500); do grep -q watching "$work/probe" && break; sleep 0.01; done
+      t0=$(now_ms); launch "$side"
+      wait "$probe" || { echo "$side: no key in etcd: $(cat "$work/probe")" >&2; exit 1; }
+      t1=$(tail -1 "$work/probe")
+      exec_ms[$side]="${exec_ms[$side]:-} $((t1 - t0))"
+      if [ "$start" -lt "$starts" ]; then kill -TERM "${pid[$side]}"; wait "${pid[$side]}" || true; fi
+    done
+  done
+  sleep 2
+  for side in ours seed; do rss_idle[$side]=$(rss_mb "${pid[$side]}"); done
+  echo "  exec to key (ms): ours${exec_ms[ours]}; seed${exec_ms[seed]}"
+  echo "  SendEmail from one Go client, $connections in flight: a warm-up round each, then rounds of $duration"
+  for side in ours seed; do grpc_direct "${port[$side]}" "${pid[$side]}" > /dev/null; rate[$side]=0; cpu[$side]=0; p99[$side]=0; failed[$side]=0; done
+  printf "%-6s %-6s %10s %12s %8s %8s\n" round side "calls/s" "CPU ms/call" "p99 ms" failures
+  for round in $(seq 1 "$rounds"); do
+    local sides="ours seed"; [ $((round % 2)) -eq 0 ] && sides="seed ours"
+    for side in $sides; do
+      local g_rate g_cpu g_failed g_p99
+      read -r g_rate g_cpu g_failed g_p99 <<<"$(grpc_direct "${port[$side]}" "${pid[$side]}")"
+      printf "%-6s %-6s %10s %12s %8s %8s\n" "$round" "$side" "${g_rate:-0}" "${g_cpu:-?}" "${g_p99:-?}" "${g_failed:-?}"
+      rate[$side]=$(awk "BEGIN {print ${rate[$side]} + ${g_rate:-0}}"); cpu[$side]=$(awk "BEGIN {print ${cpu[$side]} + ${g_cpu:-0}}")
+      p99[$side]=$(awk "BEGIN {print ${p99[$side]} + ${g_p99:-0}}"); failed[$side]=$((failed[$side] + ${g_failed:-1}))
+    done
+  done
+  for side in ours seed; do rss_loaded[$side]=$(rss_mb "${pid[$side]}"); done
+  median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+  {
+    echo "| peer: the seed's go-kit notificator vs ours (native) | seed (Go) | ours (native) | ours / seed |"
+    echo "|---|---:|---:|---:|"
+    prow() { printf "| %s | %s | %s | %s |\n" "$1" "$2" "$3" "$(awk -v a="$2" -v b="$3" 'BEGIN { if (a + 0 > 0) printf "%.2f", b / a; else print "-" }')"; }
+    prow "SendEmail per s, $connections in flight (mean of $rounds x $duration)" \
+      "$(awk "BEGIN {printf \"%.0f\", ${rate[seed]} / $rounds}")" "$(awk "BEGIN {printf \"%.0f\", ${rate[ours]} / $rounds}")"
+    prow "CPU ms per SendEmail (server)" "$(awk "BEGIN {printf \"%.4f\", ${cpu[seed]} / $rounds}")" \
+      "$(awk "BEGIN {printf \"%.4f\", ${cpu[ours]} / $rounds}")"
+    prow "SendEmail p99 (ms, mean of rounds)" "$(awk "BEGIN {printf \"%.2f\", ${p99[seed]} / $rounds}")" \
+      "$(awk "BEGIN {printf \"%.2f\", ${p99[ours]} / $rounds}")"
+    prow "exec to its key in etcd (ms, median of $starts)" "$(median "${exec_ms[seed]}")" "$(median "${exec_ms[ours]}")"
+    prow "RSS idle (MB)" "${rss_idle[seed]}" "${rss_idle[ours]}"
+    prow "RSS after the load (MB)" "${rss_loaded[seed]}" "${rss_loaded[ours]}"
+    printf "| failed calls (warm-up excluded) | %s | %s | |\n" "${failed[seed]}" "${failed[ours]}"
+  } | tee "$peer_table"
+  record "Peer SendEmail (seed go-kit)" "$(awk "BEGIN {printf \"%.0f\", ${rate[seed]} / $rounds}")" \
+    "$(awk "BEGIN {printf \"%.2f\", ${p99[seed]} / $rounds}")"
+  record "Peer SendEmail (ours native)" "$(awk "BEGIN {printf \"%.0f\", ${rate[ours]} / $rounds}")" \
+    "$(awk "BEGIN {printf \"%.2f\", ${p99[ours]} / $rounds}")"
+  cleanup
+  trap - EXIT
+  p3_failures=$((p3_failures + failed[seed] + failed[ours]))
+}
+
+# Policies: what choosing notificators costs /create. Four native notificators (zone a at weights 3 and 1, zone b
+# twice) and one native users replica per policy, on one etcd: rr (notificator.affinity=none: Stork's round robin,
+# the baseline), key (the default: each idempotency key's owner by weighted rendezvous hashing), zone (key, in zone a
+# only while one there answers), selector (key, over the instances the label selector zone=a keeps) and
+# rr-zone (round robin in zone a). Rounds of $duration alternate over the policies, rotating the order; CPU from
+# /proc of users, the four notificators and etcd. Prints each policy's /create per s, CPU ms per /create and
+# statuses, and its ratios to rr (goal: within 3%). The choice is made in users: its CPU per /create is the policy's
+# cost; throughput also follows etcd, which slows as the run fills it (the rotation spreads that over the policies).
+policies() {
+  local native_users=users/target/users-1.0.0-SNAPSHOT-runner native_notificator=notificator/target/notificator-1.0.0-SNAPSHOT-runner
+  [ -x "$native_users" ] && [ -x "$native_notificator" ] || { echo "policies needs the native executables: ./mvnw package -DskipTests -Dnative" >&2; exit 1; }
+  start_etcd
+  local labels=("zone=a weight=3" "zone=a weight=1" "zone=b" "zone=b") n_pids="" i
+  for i in 0 1 2 3; do
+    local zone weight=""
+    zone=$(echo "${labels[$i]}" | sed -n 's/.*zone=\([^ ]*\).*/\1/p')
+    [[ "${labels[$i]}" == *weight=* ]] && weight=$(echo "${labels[$i]}" | sed -n 's/.*weight=\([^ ]*\).*/\1/p')
+    env QUARKUS_GRPC_SERVER_PORT=$((notificator_port + i)) QUARKUS_HTTP_PORT=0 REGISTRATION_ADVERTISED_HOST=127.0.0.1 \
+      REGISTRATION_ZONE="$zone" ${weight:+REGISTRATION_WEIGHT=$weight} \
+      "$native_notificator" > "$work/notificator-$i.log" 2>&1 &
+    pids+=($!); n_pids="$n_pids $!"
+  done
+  local names=(rr key zone selector rr-zone)
+  local -A env_of u_pid port
+  env_of[rr]="NOTIFICATOR_AFFINITY=none"
+  env_of[key]=""
+  env_of[zone]="NOTIFICATOR_ZONE=a"
+  env_of[selector]="QUARKUS_STORK_NOTIFICATOR_SERVICE_DISCOVERY_SELECTOR=zone=a"
+  env_of[rr-zone]="NOTIFICATOR_AFFINITY=none NOTIFICATOR_ZONE=a"
+  for i in "${!names[@]}"; do
+    local name=${names[$i]}
+    port[$name]=$((users_a_port + i))
+    # shellcheck disable=SC2086 # the extra environment is a list of words
+    env QUARKUS_HTTP_PORT=${port[$name]} ${env_of[$name]} "$native_users" > "$work/users-$name.log" 2>&1 &
+    u_pid[$name]=$!; pids+=($!)
+  done
+  for name in "${names[@]}"; do await "http://127.0.0.1:${port[$name]}/q/health/ready"; done
+  echo "Policies: 4 notificators (${labels[*]}), one users replica per policy:"
+  for name in "${names[@]}"; do echo "  $name: ${env_of[$name]:-(defaults)}"; done
+  echo "  warm-up: 2 x $duration per policy; then rounds of $duration, the order rotating; CPU ms per /create from /proc"
+  for _ in 1 2; do for name in "${names[@]}"; do bench "${port[$name]}" "$duration" >/dev/null; done; done
+  round_header
+  for round in $(seq 1 "$rounds"); do
+    local k=${#names[@]} j
+    for j in $(seq 0 $((k - 1))); do
+      local name=${names[$(((j + round) % k))]}
+      measured_round "$round" "$name" "${port[$name]}" "${u_pid[$name]}" "$n_pids"
+    done
+  done
+  echo "| policy | /create per s | p99 ms | CPU ms per /create: users | notificators | etcd | sum | / rr: /create per s | / rr: users CPU | / rr: CPU sum | statuses |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  for name in "${names[@]}"; do
+    awk -v s="$name" -v n="${m_n[$name]}" -v u="${m_users[$name]}" -v c="${m_notificator[$name]}" \
+      -v e="${m_etcd[$name]}" -v q="${m_rps[$name]}" -v p="${m_p99[$name]}" -v k="$rounds" -v st="${m_statuses[$name]}" \
+      -v rn="${m_n[rr]}" -v ru="${m_users[rr]}" -v rc="${m_notificator[rr]}" -v re="${m_etcd[rr]}" -v rq="${m_rps[rr]}" \
+      'BEGIN { printf "| %s | %.0f | %.1f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %s |\n", s, q / k, p / k,
+        u / n, c / n, e / n, (u + c + e) / n, q / rq, (u / n) / (ru / rn), ((u + c + e) / n) / ((ru + rc + re) / rn), st }'
+  done
+  for i in 0 1 2 3; do
+    echo "  notificator ${labels[$i]}: $(grep -c 'Sent email' "$work/notificator-$i.log") emails sent"
+  done
+  cleanup
+  trap - EXIT
+  for name in "${names[@]}"; do p3_failures=$((p3_failures + m_failures[$name])); done
+}
+
 # Overload: users at FACTOR (3) times what it serves, open loop (deploy/bench/go/openload), for $duration: answers by
 # status, 503s without Retry-After, 503s whose user was stored all the same (must be 0), users' peak RSS (sampled every
 # 100 ms), and /create per second in each 250 ms after the load ends against the capacity measured before it.
@@ -541,6 +708,7 @@ report() {
     echo "Machine: $machine."
     echo
     if [ -s "$p3_table" ]; then cat "$p3_table"; echo; fi
+    if [ -s "$peer_table" ]; then cat "$peer_table"; echo; fi
     echo "| scenario | throughput (per second) | p99 (ms) |"
     echo "|---|---:|---:|"
     tail -n +2 "$csv" | awk -F, '{printf "| %s | %s | %s |\n", $1, $2, ($3 == "" ? "-" : $3)}'
@@ -561,20 +729,22 @@ report() {
   else
     echo "Report: $results/benchmark.md (no chart: gnuplot is not on PATH)"
   fi
-  rm -f "$csv" "$p3_table"
+  rm -f "$csv" "$p3_table" "$peer_table"
 }
 
 case "$what" in
-  all) p1; p1b; p2; p3 ;;
+  all) p1; p1b; p2; p3; peer ;;
   p1) p1 ;;
   p1b) p1b ;;
   p2) p2 ;;
   p3) p3 ;;
   ab) ab ;;
   overload) overload ;;
-  *) echo "usage: $0 [all|p1|p1b|p2|p3|ab|overload]" >&2; exit 2 ;;
+  policies) policies ;;
+  peer) peer ;;
+  *) echo "usage: $0 [all|p1|p1b|p2|p3|peer|ab|overload|policies]" >&2; exit 2 ;;
 esac
-[ "$what" = ab ] || report # AB's figures are its output
+[ "$what" = ab ] || [ "$what" = policies ] || report # their figures are their output
 if [ "$p3_failures" -ne 0 ]; then
   echo "FAILED: $what saw $p3_failures answers that were not 2xx (or socket errors); see the statuses above" >&2
   exit 1

@@ -3,6 +3,7 @@
 package benchloop
 
 import (
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,8 @@ type Result struct {
 	Failed       int64
 	FirstFailure string
 	Seconds      float64
+	// P99Ms is the 99th percentile of the successful calls' latency, in milliseconds.
+	P99Ms float64
 }
 
 // PerSecond is the rate of successful calls.
@@ -27,16 +30,19 @@ func Run(concurrency int, duration time.Duration, call func(worker, i int) error
 	var first atomic.Value
 	deadline := time.Now().Add(duration)
 	start := time.Now()
+	latencies := make([][]time.Duration, concurrency) // one slice per worker: nothing shared while calling
 	var wg sync.WaitGroup
 	for w := 0; w < concurrency; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			for i := 0; time.Now().Before(deadline); i++ {
+				began := time.Now()
 				if err := call(w, i); err != nil {
 					atomic.AddInt64(&failed, 1)
 					first.CompareAndSwap(nil, err.Error())
 				} else {
+					latencies[w] = append(latencies[w], time.Since(began))
 					atomic.AddInt64(&done, 1)
 				}
 			}
@@ -44,6 +50,14 @@ func Run(concurrency int, duration time.Duration, call func(worker, i int) error
 	}
 	wg.Wait()
 	result := Result{Done: done, Failed: failed, Seconds: time.Since(start).Seconds()}
+	var all []time.Duration
+	for _, worker := range latencies {
+		all = append(all, worker...)
+	}
+	if len(all) > 0 {
+		sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+		result.P99Ms = float64(all[(len(all)*99)/100]) / float64(time.Millisecond)
+	}
 	if text, ok := first.Load().(string); ok {
 		result.FirstFailure = text
 	}

@@ -1,7 +1,8 @@
 // Command grpcload calls SendEmail as users does for each /create (an email, the welcome text, a fresh idempotency
 // key), with -c calls in flight over one connection for -d, against one gRPC server: notificator, or the bare
 // grpc-java server of deploy/bench (BareNotificator.java) that answers the same message and does nothing else. It
-// prints one JSON line: calls answered with an id, calls per second, failures and the first failure.
+// prints one JSON line: calls answered with an id, calls per second, failures, the first failure and the p99 latency
+// of the calls answered.
 package main
 
 import (
@@ -23,6 +24,7 @@ type summary struct {
 	PerSecond    float64 `json:"perSecond"`
 	Failures     int64   `json:"failures"`
 	FirstFailure string  `json:"firstFailure"`
+	P99Ms        float64 `json:"p99Ms"`
 }
 
 func main() {
@@ -58,7 +60,8 @@ func main() {
 		}
 		return err
 	})
-	result := summary{Calls: run.Done, PerSecond: run.PerSecond(), Failures: run.Failed, FirstFailure: run.FirstFailure}
+	result := summary{Calls: run.Done, PerSecond: run.PerSecond(), Failures: run.Failed, FirstFailure: run.FirstFailure,
+		P99Ms: run.P99Ms}
 	line, _ := json.Marshal(result)
 	fmt.Println(string(line))
 }
