@@ -39,7 +39,7 @@ import io.smallrye.stork.Stork;
  * and calls no notificator of version 0 ({@code service-discovery.selector}):
  * <ol>
  * <li>only a version 0 listed: readiness DOWN, saying the selector leaves out every instance;</li>
- * <li>eu-1a at weights 1 and 3, one in eu-1b: calls split 1:3 in eu-1a, none to eu-1b nor to version 0;</li>
+ * <li>eu-1a at weights 1 and 3, one in eu-1b: 2,000 calls split 1:3 in eu-1a, none to eu-1b nor to version 0;</li>
  * <li>the weight 3 one killed (SIGKILL; listed until its 30 s lease expires): every call still sent, the dead one
  * tried less and less often (outlier ejection);</li>
  * <li>eu-1a's other one killed too: calls go to eu-1b, every one sent;</li>
@@ -135,11 +135,11 @@ class NotificatorSelectionTest {
         Started far = start("eu-1b", "1", null);
         awaitSelected(Set.of(light.port(), heavy.port(), far.port()));
         given().get("/q/health/ready").then().statusCode(200);
-        send(400);
-        System.out.printf("[selection] 400 calls: eu-1a weight 1: %d, weight 3: %d; eu-1b: %d; version 0: %d%n",
+        send(2000);
+        System.out.printf("[selection] 2000 calls: eu-1a weight 1: %d, weight 3: %d; eu-1b: %d; version 0: %d%n",
                 sent(light), sent(heavy), sent(far), sent(v0));
-        assertEquals(400, sent(light) + sent(heavy), "all in its own zone");
-        assertEquals(100, sent(light), 30, "about a quarter at weight 1 of 4");
+        assertEquals(2000, sent(light) + sent(heavy), "all in its own zone");
+        assertEquals(500, sent(light), 70, "about a quarter at weight 1 of 4 (3.6 standard deviations)");
         assertEquals(0, sent(v0), "left out by the selector");
 
         heavy.process().kill();
