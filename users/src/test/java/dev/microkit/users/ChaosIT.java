@@ -64,6 +64,12 @@ class ChaosIT {
     private static final int CLIENTS = 4;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> TABLE = new ArrayList<>();
+    /**
+     * The one fault that may send an email twice whatever users does: a notificator killed after it sent an email
+     * and before its answer left takes its memory of the key with it, and the call fails over to another instance.
+     * Every other scenario asserts 0 duplicates.
+     */
+    private static final String KILL_NOTIFICATOR = "kill -9 1 of 3 notificators";
 
     /** One scenario's system. */
     private static final class Stack implements AutoCloseable {
@@ -258,13 +264,16 @@ class ChaosIT {
             assertEquals(0, storedAfter503, name + ": answered 503 (nothing stored) but stored");
             assertEquals(0, lostUsers, name + ": users answered 201 but not stored");
             assertEquals(0, lostNotifications, name + ": welcome emails never sent");
+            if (!name.equals(KILL_NOTIFICATOR)) {
+                assertEquals(0, duplicates, name + ": welcome emails sent twice");
+            }
         }
     }
 
     @Test
     @Order(1)
     void sigkillOfOneOfThreeNotificators() throws Exception {
-        scenario("kill -9 1 of 3 notificators", 1, 3, false, false, scaled(4, 15),
+        scenario(KILL_NOTIFICATOR, 1, 3, false, false, scaled(4, 15),
                 stack -> stack.notificators.get(0).kill());
     }
 
@@ -590,6 +599,7 @@ class ChaosIT {
             assertEquals(0, storedAfter503, "answered 503 (nothing stored) but stored");
             assertEquals(0, lostUsers, "users answered 201 but not stored");
             assertEquals(0, unwelcomed, "users never welcomed");
+            assertEquals(0, duplicates, "welcome emails sent twice");
             // quarkus.shutdown.timeout (10 s) bounds the wait for requests; the drain and the lease's revoke follow
             assertTrue(stopMillis < 20_000, "stopped in " + stopMillis + " ms; its log:\n" + stoppedLog.lines()
                     .filter(line -> !line.contains(" DEBUG ")).skip(Math.max(0, stoppedLog.lines().count() - 30))
