@@ -22,7 +22,6 @@ import dev.microkit.testing.etcd.InjectEtcd;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.users.testing.Notificators;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -95,7 +94,7 @@ class AffinityNoneTest {
             Thread.sleep(20);
         }
         long[] now = sentPerInstance();
-        double tried = failedAttemptsOn(ports.get(0));
+        double tried = Notificators.failedAttemptsOn(meters, ports.get(0));
         System.out.printf("[affinity none] one killed: %d calls over 7 s, all sent (%d/%d by the others); the dead one"
                 + " tried %.0f times%n", afterKill, now[1] - sent[1], now[2] - sent[2], tried);
         assertEquals(afterKill, (now[1] - sent[1]) + (now[2] - sent[2]), "every call sent by the two alive");
@@ -113,11 +112,5 @@ class AffinityNoneTest {
 
     private static long[] sentPerInstance() {
         return NOTIFICATORS.stream().mapToLong(Notificators::sentCount).toArray();
-    }
-
-    private double failedAttemptsOn(int port) {
-        Timer failed = meters.find("notificator.client.calls").tag("instance", "127.0.0.1:" + port)
-                .tag("outcome", "failed").timer();
-        return failed == null ? 0 : failed.count();
     }
 }

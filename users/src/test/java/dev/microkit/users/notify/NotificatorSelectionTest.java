@@ -27,7 +27,6 @@ import dev.microkit.testing.etcd.InjectEtcd;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.users.testing.Notificators;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -113,12 +112,6 @@ class NotificatorSelectionTest {
         return Notificators.sentCount(notificator.process());
     }
 
-    private double failedAttemptsOn(Started notificator) {
-        Timer failed = meters.find("notificator.client.calls").tag("instance", "127.0.0.1:" + notificator.port())
-                .tag("outcome", "failed").timer();
-        return failed == null ? 0 : failed.count();
-    }
-
     @Test
     void choosesBySelectorZoneAndWeightAndAvoidsTheDeadLessAndLessOften() throws InterruptedException {
         Started v0 = start("eu-1a", "0", null);
@@ -150,7 +143,7 @@ class NotificatorSelectionTest {
             calls++;
             Thread.sleep(50);
         }
-        double tried = failedAttemptsOn(heavy);
+        double tried = Notificators.failedAttemptsOn(meters, heavy.port());
         System.out.printf("[selection] weight 3 one killed: %d calls over 12 s, all sent; it was tried %.0f times%n",
                 calls, tried);
         assertTrue(tried >= 2 && tried <= 4, "tried " + tried + " times: at 0, 2 and 6 s expected, not every 2 s");

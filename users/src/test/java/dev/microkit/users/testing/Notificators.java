@@ -12,6 +12,8 @@ import dev.microkit.testing.FreePorts;
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.process.AppProcess;
 import dev.microkit.testing.process.Artifact;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 /** Real notificators for users' tests: the notificator artifact of this build (jar or native executable), run as child
 * processes. */
@@ -75,5 +77,12 @@ public final class Notificators {
     public static void awaitRegistered(EtcdCluster etcd, int port) {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).ignoreExceptions()
                 .until(() -> etcd.get(key(port)), Optional::isPresent);
+    }
+
+    /** How many attempts users' client made on the notificator at 127.0.0.1:{@code port} that failed (its meters). */
+    public static double failedAttemptsOn(MeterRegistry meters, int port) {
+        Timer failed = meters.find("notificator.client.calls").tag("instance", "127.0.0.1:" + port)
+                .tag("outcome", "failed").timer();
+        return failed == null ? 0 : failed.count();
     }
 }
