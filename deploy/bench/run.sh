@@ -13,7 +13,8 @@
 #        $CONNECTIONS connections (alternating rounds), CPU ms per /create of users, notificator and etcd (from
 #        /proc), etcd requests per /create (etcd's metrics), every HTTP status seen, and then etcd's own ceiling: its
 #        create-if-absent transaction from a bare Go client at the same concurrency (deploy/bench/go), as many rounds,
-#        with /create over that ratio. Exits non-zero when any answer was not a 2xx.
+#        with /create over that ratio; and the same ceiling first on a fresh etcd of its own, before any /create (the
+#        higher, which /create is judged against). Exits non-zero when any answer was not a 2xx.
 #        Builds the native executables when they are missing or older than the sources (-Dnative, ~5 min each).
 #
 #   deploy/bench/run.sh                      # everything
@@ -235,6 +236,26 @@ ceiling() { # round
   echo "$out" | sed -nE 's/.*"perSecond":([0-9.]+).*"txns":([0-9]+).*/\1 \2/p;s/.*"txns":([0-9]+).*"perSecond":([0-9.]+).*/\2 \1/p' | head -1 \
     | awk -v e=$((e1 - e0)) '{ printf "%.0f %.2f", $1, ($2 > 0 ? e / $2 : 0) }'
 }
+# etcd's ceiling on a fresh etcd of its own, before any /create ran anywhere (issue 25 judges /create against it: the
+# ceiling after the /create rounds, on the fuller etcd, is lower): $rounds rounds on a second etcd started for them
+# and removed after -> the mean txn/s
+fresh_ceiling() {
+  local dir port=$((etcd_port + 10)) pid sum=0 round out
+  dir="$(mktemp -d -t microkit-bench-fresh-XXXXXX)"
+  etcd --name fresh --data-dir "$dir/etcd" \
+    --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
+    --listen-peer-urls "http://127.0.0.1:$((port + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((port + 1))" \
+    --initial-cluster "fresh=http://127.0.0.1:$((port + 1))" > "$dir/etcd.log" 2>&1 &
+  pid=$!
+  await "http://127.0.0.1:$port/health"
+  for round in $(seq 1 "$rounds"); do
+    out="$("$ceiling_bin" -etcd "http://127.0.0.1:$port" -c "$connections" -d "$duration" -prefix "/bench-fresh/$round/")"
+    sum=$(awk -v s="$sum" -v r="$(echo "$out" | sed -nE 's/.*"perSecond":([0-9.]+).*/\1/p')" 'BEGIN { print s + r }')
+  done
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+  rm -rf "$dir"
+  awk -v s="$sum" -v k="$rounds" 'BEGIN { printf "%.0f", s / k }'
+}
 # SendEmail straight to a gRPC server on port $1 whose process is $2, from a Go client (deploy/bench/go/grpcload) at the
 # same concurrency -> "calls/s server-CPU-ms-per-call failures p99-ms"
 grpc_direct() {
@@ -267,6 +288,12 @@ p3() {
     ./mvnw -B -q package -DskipTests
   fi
   start_etcd
+  local ceiling_bin sum_ceiling=0 ceiling_cpu=0 fresh=""
+  ceiling_bin="$(build_go etcdceiling)"
+  if [ -n "$ceiling_bin" ]; then
+    fresh="$(fresh_ceiling)"
+    echo "P3: etcd's ceiling on a fresh etcd, before any /create: $fresh txn per s (mean of $rounds x $duration)"
+  fi
   declare -A notificator_pid users_pid port registered_ms ready_ms rss_idle rss_loaded
   declare -A answers failures statuses rps_avg p99_avg per
   port[jvm]=$users_a_port; port[native]=$users_b_port
@@ -315,8 +342,6 @@ p3() {
     rss_loaded[$side]="$(rss_mb "${users_pid[$side]}") $(rss_mb "${notificator_pid[$side]}")"
     printf "    %-6s %6d answers, %d failures, statuses %s\n" "$side" "$n" "$err" "$st"
   done
-  local ceiling_bin sum_ceiling=0 ceiling_cpu=0
-  ceiling_bin="$(build_go etcdceiling)"
   [ -n "$ceiling_bin" ] || echo "    (no etcd ceiling: needs go and Debian's golang-etcd-server-dev)"
   echo "    rounds of $duration, alternating (jvm native, native jvm, ...), then as many rounds of etcd's ceiling;"
   echo "    CPU ms per /create from /proc, etcd requests per /create from etcd's metrics"
@@ -399,6 +424,8 @@ p3() {
       c_avg=$(awk "BEGIN {printf \"%.0f\", $sum_ceiling / $rounds}")
       printf "| etcd ceiling: create-if-absent txn per s, %s in flight (mean of %s) | %s | %s | |\n" "$connections" "$rounds" "$c_avg" "$c_avg"
       row "/create / etcd ceiling" "$(awk "BEGIN {printf \"%.2f\", ${rps_avg[jvm]} / $c_avg}")" "$(awk "BEGIN {printf \"%.2f\", ${rps_avg[native]} / $c_avg}")"
+      printf "| etcd ceiling on a fresh etcd, before any /create (mean of %s) | %s | %s | |\n" "$rounds" "$fresh" "$fresh"
+      row "/create / fresh etcd ceiling" "$(awk "BEGIN {printf \"%.2f\", ${rps_avg[jvm]} / $fresh}")" "$(awk "BEGIN {printf \"%.2f\", ${rps_avg[native]} / $fresh}")"
       printf "| etcd CPU ms per ceiling txn | %s | %s | |\n" "$(awk "BEGIN {printf \"%.2f\", $ceiling_cpu / $rounds}")" "$(awk "BEGIN {printf \"%.2f\", $ceiling_cpu / $rounds}")"
     fi
     row "etcd requests per /create (unary gRPC)" "$(awk -v r="${m_requests[jvm]}" -v n="${m_n[jvm]}" 'BEGIN { printf "%.2f", r / n }')" \
