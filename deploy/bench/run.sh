@@ -270,23 +270,27 @@ rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 now_ms() { date +%s%3N; }
 
 p3() {
-  local stale
-  stale=$(find notificator/src/main users/src/main stork-etcd/runtime/src/main stork-etcd/deployment/src/main src-proto \
-    pom.xml notificator/pom.xml users/pom.xml stork-etcd/runtime/pom.xml stork-etcd/deployment/pom.xml \
-    -newer users/target/users-1.0.0-SNAPSHOT-runner 2>/dev/null | head -1 || true)
-  if [ ! -x notificator/target/notificator-1.0.0-SNAPSHOT-runner ] || [ ! -x users/target/users-1.0.0-SNAPSHOT-runner ] \
-      || [ -n "$stale" ]; then
+  # a native executable is rebuilt when missing or older than its own sources (the module, the extension, the contract)
+  local stale=() module
+  for module in notificator users; do
+    local runner="$module/target/$module-1.0.0-SNAPSHOT-runner"
+    if [ ! -x "$runner" ] || [ -n "$(find "$module/src/main" stork-etcd/runtime/src/main stork-etcd/deployment/src/main \
+        src-proto pom.xml "$module/pom.xml" stork-etcd/runtime/pom.xml stork-etcd/deployment/pom.xml \
+        -newer "$runner" 2>/dev/null | head -1)" ]; then
+      stale+=("$module")
+    fi
+  done
+  if [ ${#stale[@]} -gt 0 ]; then
     if [ -z "${GRAALVM_HOME:-}" ] && ! command -v native-image >/dev/null; then
       echo "P3 needs GraalVM or Mandrel to build the native executables: set GRAALVM_HOME (see README.md," \
         "Native executables; on the project's machines: bash ../shared/native-toolchain/install.sh)" >&2
       exit 1
     fi
-    echo "Building jars and native executables (-Dnative, ~5 min per service)..."
-    ./mvnw -B -q package -DskipTests -Dnative
-  else
-    echo "Building jars (the native executables are newer than the sources)..."
-    ./mvnw -B -q package -DskipTests
+    echo "Building the native executables of ${stale[*]} (-Dnative, ~5 min each)..."
+    ./mvnw -B -q package -DskipTests -Dnative -pl "$(IFS=,; echo "${stale[*]}")" -am
   fi
+  echo "Building jars..."
+  ./mvnw -B -q package -DskipTests
   start_etcd
   local ceiling_bin sum_ceiling=0 ceiling_cpu=0 fresh=""
   ceiling_bin="$(build_go etcdceiling)"
