@@ -50,6 +50,15 @@ for tool in etcd etcdctl wrk java curl; do
 done
 
 results="deploy/bench/results"
+native_users=users/target/users-1.0.0-SNAPSHOT-runner
+native_notificator=notificator/target/notificator-1.0.0-SNAPSHOT-runner
+# need_native PART EXECUTABLE...: stops with what to build when one of them is missing
+need_native() {
+  local part=$1 executable; shift
+  for executable in "$@"; do
+    [ -x "$executable" ] || { echo "$part needs $executable: ./mvnw package -DskipTests -Dnative" >&2; exit 1; }
+  done
+}
 # a single part writes its report elsewhere: the committed report stays that of a full run
 [ "$what" = all ] || results="$(mktemp -d -t "microkit-bench-$what-XXXXXX")"
 mkdir -p "$results"
@@ -310,8 +319,8 @@ p3() {
       notificator_cmd=(java -jar notificator/target/quarkus-app/quarkus-run.jar)
       users_cmd=(java "-Dquarkus.stork.notificator.service-discovery.prefix=$prefix" -jar users/target/quarkus-app/quarkus-run.jar)
     else
-      notificator_cmd=(notificator/target/notificator-1.0.0-SNAPSHOT-runner)
-      users_cmd=(users/target/users-1.0.0-SNAPSHOT-runner "-Dquarkus.stork.notificator.service-discovery.prefix=$prefix")
+      notificator_cmd=("$native_notificator")
+      users_cmd=("$native_users" "-Dquarkus.stork.notificator.service-discovery.prefix=$prefix")
     fi
     # exec to registered: until the key is in etcd
     local t0
@@ -474,8 +483,7 @@ p3() {
 # Warm-up of 2 x $duration per side, then $rounds alternating rounds; req/s, p99, CPU ms per /create of users,
 # notificator and etcd (each round alone, so the shared processes' CPU is that side's), etcd requests per /create.
 ab() {
-  local native_users=users/target/users-1.0.0-SNAPSHOT-runner native_notificator=notificator/target/notificator-1.0.0-SNAPSHOT-runner
-  [ -x "$native_users" ] && [ -x "$native_notificator" ] || { echo "AB needs the native executables: ./mvnw package -DskipTests -Dnative" >&2; exit 1; }
+  need_native AB "$native_users" "$native_notificator"
   local a_cmd="${A_USERS:-$native_users}" b_cmd="${B_USERS:-$native_users}"
   start_etcd
   QUARKUS_GRPC_SERVER_PORT=$notificator_port QUARKUS_HTTP_PORT=0 REGISTRATION_ADVERTISED_HOST=127.0.0.1 \
@@ -531,8 +539,7 @@ build_seed() {
 # same Go client (grpcload, $connections in flight over one connection; a warm-up round each, then $rounds rounds of
 # $duration, alternating): calls per s, server CPU ms per call (/proc), p99, failures; RSS after the load.
 peer() {
-  local native_notificator=notificator/target/notificator-1.0.0-SNAPSHOT-runner
-  [ -x "$native_notificator" ] || { echo "peer needs the native notificator: ./mvnw package -DskipTests -Dnative -pl notificator" >&2; exit 1; }
+  need_native peer "$native_notificator"
   start_etcd
   local seed_bin grpcload_bin keyprobe_bin starts="${STARTS:-5}"
   seed_bin="$(build_seed)"; grpcload_bin="$(build_go grpcload)"; keyprobe_bin="$(build_go keyprobe)"
@@ -616,8 +623,7 @@ peer() {
 # statuses, and its ratios to rr (goal: within 3%). The choice is made in users: its CPU per /create is the policy's
 # cost; throughput also follows etcd, which slows as the run fills it (the rotation spreads that over the policies).
 policies() {
-  local native_users=users/target/users-1.0.0-SNAPSHOT-runner native_notificator=notificator/target/notificator-1.0.0-SNAPSHOT-runner
-  [ -x "$native_users" ] && [ -x "$native_notificator" ] || { echo "policies needs the native executables: ./mvnw package -DskipTests -Dnative" >&2; exit 1; }
+  need_native policies "$native_users" "$native_notificator"
   start_etcd
   local labels=("zone=a weight=3" "zone=a weight=1" "zone=b" "zone=b") n_pids="" i
   for i in 0 1 2 3; do
@@ -678,7 +684,6 @@ policies() {
 # 100 ms), and /create per second in each 250 ms after the load ends against the capacity measured before it.
 # USERS_CMD picks the executable (default the native one when built, else the jar).
 overload() {
-  local native_users=users/target/users-1.0.0-SNAPSHOT-runner native_notificator=notificator/target/notificator-1.0.0-SNAPSHOT-runner
   local users_cmd notificator_cmd
   if [ -x "$native_users" ] && [ -x "$native_notificator" ]; then
     users_cmd="${USERS_CMD:-$native_users}"; notificator_cmd="$native_notificator"
