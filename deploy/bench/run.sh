@@ -22,6 +22,7 @@
 #   deploy/bench/run.sh p3                   # native vs JVM only
 #   deploy/bench/run.sh peer                 # our native notificator vs the seed's go-kit one (see peer below)
 #   B_ENV="QUARKUS_LOG_LEVEL=WARN" deploy/bench/run.sh ab   # one change's worth, side by side (see ab below)
+#   B_NOTIFICATOR=/tmp/new-runner deploy/bench/run.sh abn   # the same for notificator (see abn below)
 #   deploy/bench/run.sh overload             # users at 3x its capacity, open loop (see overload below)
 #   deploy/bench/run.sh policies             # what each way of choosing notificators costs (see policies below)
 #
@@ -533,39 +534,31 @@ build_seed() {
       GOFLAGS= go build -o "$work/seednotificator" seednotificator) && echo "$work/seednotificator"
 }
 
-# Peer: our native notificator against the seed's (deploy/bench/go/src/seednotificator: go-kit service, endpoint and
-# gRPC transport, registered on a lease; written from the article), on one etcd, measured the same way: exec to its
-# key in etcd (deploy/bench/go/src/keyprobe, $STARTS starts each, alternating, median), RSS idle, SendEmail from the
-# same Go client (grpcload, $connections in flight over one connection; a warm-up round each, then $rounds rounds of
-# $duration, alternating): calls per s, server CPU ms per call (/proc), p99, failures; RSS after the load.
-peer() {
-  need_native peer "$native_notificator"
-  start_etcd
-  local seed_bin grpcload_bin keyprobe_bin starts="${STARTS:-5}"
-  seed_bin="$(build_seed)"; grpcload_bin="$(build_go grpcload)"; keyprobe_bin="$(build_go keyprobe)"
-  [ -n "$seed_bin" ] && [ -n "$grpcload_bin" ] && [ -n "$keyprobe_bin" ] \
-    || { echo "peer needs go, protoc (protobuf-compiler golang-goprotobuf-dev), Debian's go-kit and etcd client" >&2; exit 1; }
+# Two notificators side by side on one etcd, measured the same way: exec to its key in etcd
+# (deploy/bench/go/src/keyprobe, $STARTS starts each, alternating, median), RSS idle, SendEmail from the same Go client
+# (grpcload, $connections in flight over one connection; a warm-up round each, then $rounds rounds of $duration,
+# alternating): calls per s, server CPU ms per call (/proc), p99, failures; RSS after the load.
+# side_by_side LEFT RIGHT TITLE: the caller defines launch_side SIDE PORT (starts it in the background) and has
+# started etcd; prints the table (RIGHT / LEFT ratios) into $work/side.md and sets side_rate[*], side_p99[*],
+# side_failed[*].
+declare -A side_rate side_p99 side_failed
+side_by_side() {
+  local left=$1 right=$2 title=$3 grpcload_bin keyprobe_bin starts="${STARTS:-5}"
+  grpcload_bin="$(build_go grpcload)"; keyprobe_bin="$(build_go keyprobe)"
+  [ -n "$grpcload_bin" ] && [ -n "$keyprobe_bin" ] \
+    || { echo "$title needs go and Debian's etcd client (golang-go golang-etcd-server-dev)" >&2; exit 1; }
   local -A port pid exec_ms rss_idle rss_loaded rate cpu p99 failed
-  port[ours]=$notificator_port; port[seed]=$((notificator_port + 2))
-  launch() { # side: starts it, sets pid[side]
-    if [ "$1" = ours ]; then
-      QUARKUS_GRPC_SERVER_PORT=${port[ours]} QUARKUS_HTTP_PORT=0 REGISTRATION_ADVERTISED_HOST=127.0.0.1 \
-        "$native_notificator" >> "$work/ours.log" 2>&1 &
-    else
-      "$seed_bin" -etcd "$QUARKUS_ETCD_ENDPOINTS" -listen "127.0.0.1:${port[seed]}" >> "$work/seed.log" 2>&1 &
-    fi
-    pid[$1]=$!; pids+=($!)
-  }
-  echo "Peer: $native_notificator vs the seed's go-kit notificator ($seed_bin), one etcd"
+  port[$left]=$notificator_port; port[$right]=$((notificator_port + 2))
   for start in $(seq 1 "$starts"); do
-    local sides="ours seed"; [ $((start % 2)) -eq 0 ] && sides="seed ours"
+    local sides="$left $right"; [ $((start % 2)) -eq 0 ] && sides="$right $left"
     for side in $sides; do
       local probe t0 t1
       "$keyprobe_bin" -etcd "$QUARKUS_ETCD_ENDPOINTS" -key "/services/notificator/127.0.0.1:${port[$side]}" \
         > "$work/probe" 2>&1 &
       probe=$!
       for _ in $(seq 1 500); do grep -q watching "$work/probe" && break; sleep 0.01; done
-      t0=$(now_ms); launch "$side"
+      t0=$(now_ms); launch_side "$side" "${port[$side]}" >> "$work/$side.log" 2>&1 &
+      pid[$side]=$!; pids+=($!)
       wait "$probe" || { echo "$side: no key in etcd: $(cat "$work/probe")" >&2; exit 1; }
       t1=$(tail -1 "$work/probe")
       exec_ms[$side]="${exec_ms[$side]:-} $((t1 - t0))"
@@ -573,13 +566,15 @@ peer() {
     done
   done
   sleep 2
-  for side in ours seed; do rss_idle[$side]=$(rss_mb "${pid[$side]}"); done
-  echo "  exec to key (ms): ours${exec_ms[ours]}; seed${exec_ms[seed]}"
+  for side in $left $right; do rss_idle[$side]=$(rss_mb "${pid[$side]}"); done
+  echo "  exec to key (ms): $left${exec_ms[$left]}; $right${exec_ms[$right]}"
   echo "  SendEmail from one Go client, $connections in flight: a warm-up round each, then rounds of $duration"
-  for side in ours seed; do grpc_direct "${port[$side]}" "${pid[$side]}" > /dev/null; rate[$side]=0; cpu[$side]=0; p99[$side]=0; failed[$side]=0; done
+  for side in $left $right; do
+    grpc_direct "${port[$side]}" "${pid[$side]}" > /dev/null; rate[$side]=0; cpu[$side]=0; p99[$side]=0; failed[$side]=0
+  done
   printf "%-6s %-6s %10s %12s %8s %8s\n" round side "calls/s" "CPU ms/call" "p99 ms" failures
   for round in $(seq 1 "$rounds"); do
-    local sides="ours seed"; [ $((round % 2)) -eq 0 ] && sides="seed ours"
+    local sides="$right $left"; [ $((round % 2)) -eq 0 ] && sides="$left $right"
     for side in $sides; do
       local g_rate g_cpu g_failed g_p99
       read -r g_rate g_cpu g_failed g_p99 <<<"$(grpc_direct "${port[$side]}" "${pid[$side]}")"
@@ -588,30 +583,70 @@ peer() {
       p99[$side]=$(awk "BEGIN {print ${p99[$side]} + ${g_p99:-0}}"); failed[$side]=$((failed[$side] + ${g_failed:-1}))
     done
   done
-  for side in ours seed; do rss_loaded[$side]=$(rss_mb "${pid[$side]}"); done
+  for side in $left $right; do
+    rss_loaded[$side]=$(rss_mb "${pid[$side]}")
+    side_rate[$side]=$(awk "BEGIN {printf \"%.0f\", ${rate[$side]} / $rounds}")
+    side_p99[$side]=$(awk "BEGIN {printf \"%.2f\", ${p99[$side]} / $rounds}"); side_failed[$side]=${failed[$side]}
+  done
   median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
   {
-    echo "| peer: the seed's go-kit notificator vs ours (native) | seed (Go) | ours (native) | ours / seed |"
+    echo "| $title | $left | $right | $right / $left |"
     echo "|---|---:|---:|---:|"
-    prow() { printf "| %s | %s | %s | %s |\n" "$1" "$2" "$3" "$(awk -v a="$2" -v b="$3" 'BEGIN { if (a + 0 > 0) printf "%.2f", b / a; else print "-" }')"; }
-    prow "SendEmail per s, $connections in flight (mean of $rounds x $duration)" \
-      "$(awk "BEGIN {printf \"%.0f\", ${rate[seed]} / $rounds}")" "$(awk "BEGIN {printf \"%.0f\", ${rate[ours]} / $rounds}")"
-    prow "CPU ms per SendEmail (server)" "$(awk "BEGIN {printf \"%.4f\", ${cpu[seed]} / $rounds}")" \
-      "$(awk "BEGIN {printf \"%.4f\", ${cpu[ours]} / $rounds}")"
-    prow "SendEmail p99 (ms, mean of rounds)" "$(awk "BEGIN {printf \"%.2f\", ${p99[seed]} / $rounds}")" \
-      "$(awk "BEGIN {printf \"%.2f\", ${p99[ours]} / $rounds}")"
-    prow "exec to its key in etcd (ms, median of $starts)" "$(median "${exec_ms[seed]}")" "$(median "${exec_ms[ours]}")"
-    prow "RSS idle (MB)" "${rss_idle[seed]}" "${rss_idle[ours]}"
-    prow "RSS after the load (MB)" "${rss_loaded[seed]}" "${rss_loaded[ours]}"
-    printf "| failed calls (warm-up excluded) | %s | %s | |\n" "${failed[seed]}" "${failed[ours]}"
-  } | tee "$peer_table"
-  record "Peer SendEmail (seed go-kit)" "$(awk "BEGIN {printf \"%.0f\", ${rate[seed]} / $rounds}")" \
-    "$(awk "BEGIN {printf \"%.2f\", ${p99[seed]} / $rounds}")"
-  record "Peer SendEmail (ours native)" "$(awk "BEGIN {printf \"%.0f\", ${rate[ours]} / $rounds}")" \
-    "$(awk "BEGIN {printf \"%.2f\", ${p99[ours]} / $rounds}")"
+    row() { printf "| %s | %s | %s | %s |\n" "$1" "$2" "$3" "$(awk -v a="$2" -v b="$3" 'BEGIN { if (a + 0 > 0) printf "%.2f", b / a; else print "-" }')"; }
+    row "SendEmail per s, $connections in flight (mean of $rounds x $duration)" "${side_rate[$left]}" "${side_rate[$right]}"
+    row "CPU ms per SendEmail (server)" "$(awk "BEGIN {printf \"%.4f\", ${cpu[$left]} / $rounds}")" \
+      "$(awk "BEGIN {printf \"%.4f\", ${cpu[$right]} / $rounds}")"
+    row "SendEmail p99 (ms, mean of rounds)" "${side_p99[$left]}" "${side_p99[$right]}"
+    row "exec to its key in etcd (ms, median of $starts)" "$(median "${exec_ms[$left]}")" "$(median "${exec_ms[$right]}")"
+    row "RSS idle (MB)" "${rss_idle[$left]}" "${rss_idle[$right]}"
+    row "RSS after the load (MB)" "${rss_loaded[$left]}" "${rss_loaded[$right]}"
+    printf "| failed calls (warm-up excluded) | %s | %s | |\n" "${failed[$left]}" "${failed[$right]}"
+  } | tee "$work/side.md"
+  p3_failures=$((p3_failures + failed[$left] + failed[$right]))
+}
+
+# Peer: our native notificator against the seed's (deploy/bench/go/src/seednotificator: go-kit service, endpoint and
+# gRPC transport, registered on a lease; written from the article), side by side (above).
+peer() {
+  need_native peer "$native_notificator"
+  start_etcd
+  local seed_bin
+  seed_bin="$(build_seed)"
+  [ -n "$seed_bin" ] || { echo "peer needs protoc (protobuf-compiler golang-goprotobuf-dev) and Debian's go-kit" >&2; exit 1; }
+  launch_side() { # side port
+    if [ "$1" = ours ]; then
+      QUARKUS_GRPC_SERVER_PORT=$2 QUARKUS_HTTP_PORT=0 REGISTRATION_ADVERTISED_HOST=127.0.0.1 exec "$native_notificator"
+    else
+      exec "$seed_bin" -etcd "$QUARKUS_ETCD_ENDPOINTS" -listen "127.0.0.1:$2"
+    fi
+  }
+  echo "Peer: $native_notificator vs the seed's go-kit notificator ($seed_bin), one etcd"
+  side_by_side seed ours "peer: the seed's go-kit notificator vs ours (native)"
+  cp "$work/side.md" "$peer_table"
+  record "Peer SendEmail (seed go-kit)" "${side_rate[seed]}" "${side_p99[seed]}"
+  record "Peer SendEmail (ours native)" "${side_rate[ours]}" "${side_p99[ours]}"
   cleanup
   trap - EXIT
-  p3_failures=$((p3_failures + failed[seed] + failed[ours]))
+}
+
+# ABN: two builds or settings of notificator side by side (above): what one change to it is worth.
+#   A_NOTIFICATOR / B_NOTIFICATOR: the notificator command, words (default: the native executable; e.g. a copy of it
+#   built before the change, or it with -Xmn16m); A_ENV / B_ENV: extra environment, space-separated NAME=value.
+abn() {
+  need_native ABN "$native_notificator"
+  start_etcd
+  launch_side() { # side port
+    local cmd env
+    if [ "$1" = A ]; then cmd="${A_NOTIFICATOR:-$native_notificator}" env="${A_ENV:-}"
+    else cmd="${B_NOTIFICATOR:-$native_notificator}" env="${B_ENV:-}"; fi
+    # shellcheck disable=SC2086 # the command and the extra environment are lists of words
+    QUARKUS_GRPC_SERVER_PORT=$2 QUARKUS_HTTP_PORT=0 REGISTRATION_ADVERTISED_HOST=127.0.0.1 exec env $env $cmd
+  }
+  echo "ABN: A = ${A_NOTIFICATOR:-$native_notificator} ${A_ENV:-}"
+  echo "     B = ${B_NOTIFICATOR:-$native_notificator} ${B_ENV:-}"
+  side_by_side A B "ABN: notificator A vs B"
+  cleanup
+  trap - EXIT
 }
 
 # Policies: what choosing notificators costs /create. Four native notificators (zone a at weights 3 and 1, zone b
@@ -778,9 +813,10 @@ case "$what" in
   overload) overload ;;
   policies) policies ;;
   peer) peer ;;
-  *) echo "usage: $0 [all|p1|p1b|p2|p3|peer|ab|overload|policies]" >&2; exit 2 ;;
+  abn) abn ;;
+  *) echo "usage: $0 [all|p1|p1b|p2|p3|peer|ab|abn|overload|policies]" >&2; exit 2 ;;
 esac
-[ "$what" = ab ] || [ "$what" = policies ] || report # their figures are their output
+case "$what" in ab | abn | policies) ;; *) report ;; esac # their figures are their output
 if [ "$p3_failures" -ne 0 ]; then
   echo "FAILED: $what saw $p3_failures answers that were not 2xx (or socket errors); see the statuses above" >&2
   exit 1
