@@ -13,12 +13,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	"go.etcd.io/etcd/clientv3"
 
+	"benchetcd"
 	"benchloop"
 )
 
@@ -29,11 +28,7 @@ func main() {
 	prefix := flag.String("prefix", "/bench-ceiling/", "key prefix")
 	flag.Parse()
 
-	client, err := clientv3.New(clientv3.Config{Endpoints: strings.Split(*endpoints, ","), DialTimeout: 5 * time.Second})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "etcd:", err)
-		os.Exit(2)
-	}
+	client := benchetcd.Open(*endpoints)
 	defer client.Close()
 	// the user record as users stores it, about this size
 	record := `{"id":"00000000-0000-0000-0000-000000000000","email":"bench@example.com",` +

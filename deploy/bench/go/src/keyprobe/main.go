@@ -9,11 +9,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"go.etcd.io/etcd/clientv3"
 	"go.etcd.io/etcd/mvcc/mvccpb"
+
+	"benchetcd"
 )
 
 func main() {
@@ -22,11 +23,7 @@ func main() {
 	timeout := flag.Duration("timeout", 60*time.Second, "how long to wait for it")
 	flag.Parse()
 
-	etcd, err := clientv3.New(clientv3.Config{Endpoints: strings.Split(*endpoints, ","), DialTimeout: 5 * time.Second})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "etcd:", err)
-		os.Exit(2)
-	}
+	etcd := benchetcd.Open(*endpoints)
 	defer etcd.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()

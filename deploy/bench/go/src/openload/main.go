@@ -26,6 +26,7 @@ import (
 
 	"go.etcd.io/etcd/clientv3"
 
+	"benchetcd"
 	"benchloop"
 )
 
@@ -127,11 +128,7 @@ func main() {
 	})
 	wg.Wait()
 
-	client, err := clientv3.New(clientv3.Config{Endpoints: strings.Split(*endpoints, ","), DialTimeout: 5 * time.Second})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "etcd:", err)
-		os.Exit(2)
-	}
+	client := benchetcd.Open(*endpoints)
 	defer client.Close()
 	stored503 := 0
 	for _, email := range open.refused {
