@@ -217,6 +217,7 @@ class ChaosIT {
             long lastFelt = faultStart;
             List<String> created = new ArrayList<>();
             List<String> notStored = new ArrayList<>();
+            List<String> unexcused = new ArrayList<>();
             for (CreateLoad.Outcome outcome : result.outcomes()) {
                 // sent while etcd was unusable: it may end later, after its 2 s request timeout
                 boolean inFault = outcome.endNanos() >= faultStart && outcome.startNanos() <= recovered;
@@ -229,6 +230,8 @@ class ChaosIT {
                     excused++; // 504: sent to etcd, which did not answer in time; stored or not, it says so
                 } else {
                     failures++;
+                    unexcused.add(outcome.status() + " sent at " + (outcome.startNanos() - faultStart) / 1_000_000
+                            + " ms, answered at " + (outcome.endNanos() - faultStart) / 1_000_000 + " ms");
                 }
                 if ((outcome.status() != 201 || outcome.pending()) && outcome.endNanos() > lastFelt) {
                     lastFelt = outcome.endNanos();
@@ -260,7 +263,10 @@ class ChaosIT {
                     duplicates, result.p99Millis(), recoveryMillis));
             System.out.printf("[chaos] %s: %s%n", name, result);
 
-            assertEquals(0, failures, name + ": " + result);
+            assertEquals(0, failures, name + ": " + result + "; not excused (times from the fault's start; it ended at "
+                    + (faultEnd - faultStart) / 1_000_000 + " ms, the first 201 after it at "
+                    + (recovered == Long.MAX_VALUE ? "never" : (recovered - faultStart) / 1_000_000 + " ms") + "): "
+                    + unexcused);
             assertEquals(0, storedAfter503, name + ": answered 503 (nothing stored) but stored");
             assertEquals(0, lostUsers, name + ": users answered 201 but not stored");
             assertEquals(0, lostNotifications, name + ": welcome emails never sent");
@@ -335,7 +341,8 @@ class ChaosIT {
         Duration cut = scaled(6, 15);
         scenario("etcd leader partitioned " + cut.toSeconds() + " s (3 members)", () -> EtcdCluster
                 .startPartitionable(3), 2, true, false, scaled(3, 5), stack -> {
-                    try (var partition = stack.etcd.isolate(stack.etcd.leader())) {
+                    EtcdMember cutOff = stack.etcd.leader();
+                    try (var partition = stack.etcd.isolate(cutOff)) {
                         long start = System.nanoTime();
                         AppProcess added = stack.startNotificator(FreePorts.next());
                         // jetcd spreads calls over every member, the cut-off one too: attempts to register and
@@ -352,6 +359,14 @@ class ChaosIT {
                                 + "started%n", (System.nanoTime() - start) / 1_000_000);
                         Thread.sleep(Math.max(0, cut.toMillis() - (System.nanoTime() - start) / 1_000_000));
                     }
+                    // The fault lasts until etcd is whole again: the member cut off answers its clients' requests
+                    // only once it hears its leader, and its peer connections come back when TCP next retries them
+                    // (their packets were dropped, not refused): up to seconds after the rules are gone, in which
+                    // requests sent through it time out (4 such 503/504s after the first 201 of the healed cluster).
+                    long healed = System.nanoTime();
+                    cutOff.awaitHealthy(Duration.ofSeconds(30));
+                    System.out.printf("[chaos] partition: the member cut off was healthy %d ms after the heal%n",
+                            (System.nanoTime() - healed) / 1_000_000);
                 });
     }
 
