@@ -539,9 +539,9 @@ build_seed() {
 # (grpcload, $connections in flight over one connection; a warm-up round each, then $rounds rounds of $duration,
 # alternating): calls per s, server CPU ms per call (/proc), p99, failures; RSS after the load.
 # side_by_side LEFT RIGHT TITLE: the caller defines launch_side SIDE PORT (starts it in the background) and has
-# started etcd; prints the table (RIGHT / LEFT ratios) into $work/side.md and sets side_rate[*], side_p99[*],
-# side_failed[*].
-declare -A side_rate side_p99 side_failed
+# started etcd; prints the table (RIGHT / LEFT ratios) into $work/side.md, sets side_rate[*] and side_p99[*], and
+# adds the failed calls to p3_failures.
+declare -A side_rate side_p99
 side_by_side() {
   local left=$1 right=$2 title=$3 grpcload_bin keyprobe_bin starts="${STARTS:-5}"
   grpcload_bin="$(build_go grpcload)"; keyprobe_bin="$(build_go keyprobe)"
@@ -586,7 +586,7 @@ side_by_side() {
   for side in $left $right; do
     rss_loaded[$side]=$(rss_mb "${pid[$side]}")
     side_rate[$side]=$(awk "BEGIN {printf \"%.0f\", ${rate[$side]} / $rounds}")
-    side_p99[$side]=$(awk "BEGIN {printf \"%.2f\", ${p99[$side]} / $rounds}"); side_failed[$side]=${failed[$side]}
+    side_p99[$side]=$(awk "BEGIN {printf \"%.2f\", ${p99[$side]} / $rounds}")
   done
   median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
   {
