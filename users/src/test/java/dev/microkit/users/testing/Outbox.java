@@ -11,13 +11,12 @@ import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.OptionsUtil;
 
 /** The welcome emails pending in etcd, as users keeps them: {@code /users/outbox-due/<due>/<user id>}. */
 public final class Outbox {
 
     public static final String PREFIX = "/users/outbox-due/";
-    /** The end of the outbox's key range: {@link #PREFIX} with its last byte incremented. */
-    private static final String PREFIX_END = "/users/outbox-due0";
     private static final int PAGE = 1_000;
 
     private Outbox() {
@@ -31,8 +30,8 @@ public final class Outbox {
     public static Optional<KeyValue> entryOf(EtcdCluster etcd, String userId) {
         KV kv = etcd.client().getKVClient();
         String suffix = "/" + userId;
-        ByteSequence end = ByteSequence.from(PREFIX_END, UTF_8);
         ByteSequence from = ByteSequence.from(PREFIX, UTF_8);
+        ByteSequence end = OptionsUtil.prefixEndOf(from);
         while (true) {
             GetResponse page = kv.get(from, GetOption.builder().withRange(end).withKeysOnly(true).withLimit(PAGE)
                     .build()).join();

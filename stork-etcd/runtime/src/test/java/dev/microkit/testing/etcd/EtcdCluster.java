@@ -28,6 +28,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.auth.Permission;
+import io.etcd.jetcd.options.OptionsUtil;
 import io.grpc.netty.GrpcSslContexts;
 
 /**
@@ -151,7 +152,8 @@ public final class EtcdCluster implements AutoCloseable {
             auth.userGrantRole(bytes("root"), bytes("root")).get(10, TimeUnit.SECONDS);
             auth.roleAdd(role).get(10, TimeUnit.SECONDS);
             for (String prefix : APP_PREFIXES) {
-                auth.roleGrantPermission(role, bytes(prefix), prefixEnd(prefix), Permission.Type.READWRITE)
+                ByteSequence from = bytes(prefix);
+                auth.roleGrantPermission(role, from, OptionsUtil.prefixEndOf(from), Permission.Type.READWRITE)
                         .get(10, TimeUnit.SECONDS);
             }
             auth.userAdd(app, bytes(appPassword)).get(10, TimeUnit.SECONDS);
@@ -230,12 +232,6 @@ public final class EtcdCluster implements AutoCloseable {
 
     private static ByteSequence bytes(String text) {
         return ByteSequence.from(text, StandardCharsets.UTF_8);
-    }
-
-    private static ByteSequence prefixEnd(String prefix) {
-        byte[] end = prefix.getBytes(StandardCharsets.UTF_8);
-        end[end.length - 1]++;
-        return ByteSequence.from(end);
     }
 
     /** Launches every member at once (members of a new cluster wait for each other), then waits for health. */
