@@ -88,17 +88,29 @@ public class NotificatorChannels {
     }
 
     /**
-     * The instance's channel, made to connect now if it is waiting out a failed connection: grpc-java waits its own
-     * reconnect back-off (1 s, growing to 2 minutes) and fails every call at once meanwhile, with the old error. The
-     * caller already decides how often a failing instance is tried ({@link Ejections}), and an instance back at the
-     * same address (a restart) must answer the first call that tries it, not minutes later.
+     * The instance's channel; a new one if the old one's last connection failed. grpc-java keeps a channel whose
+     * connection failed in TRANSIENT_FAILURE, reconnecting on its own after a pause that grows from 1 s to 2 minutes,
+     * and fails every call at once meanwhile with the old error, also while a reconnection it was told to make now
+     * ({@code resetConnectBackoff}) is under way: the channel stays in TRANSIENT_FAILURE until it is READY (gRFC A62,
+     * "sticky TRANSIENT_FAILURE"). A new channel's first call waits for its connection instead, for at most
+     * {@code notificator.connect-timeout}: an instance back at the same address (a restart) answers the first call that
+     * tries it, and a dead one fails it as fast as before. The caller decides how often a failing instance is tried
+     * ({@link Ejections}), so this costs a channel per try of a failing instance, never one per call of a healthy one.
      */
     ManagedChannel forInstance(ServiceInstance instance) {
         ManagedChannel channel = channels.computeIfAbsent(instance.getId(), id -> open(instance));
-        if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-            channel.resetConnectBackoff();
+        if (channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
+            return channel;
         }
-        return channel;
+        return channels.compute(instance.getId(), (id, current) -> {
+            if (current != null && current.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
+                return current; // another call replaced it first
+            }
+            if (current != null) {
+                current.shutdown();
+            }
+            return open(instance);
+        });
     }
 
     private ManagedChannel open(ServiceInstance instance) {

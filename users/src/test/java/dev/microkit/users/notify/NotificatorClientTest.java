@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
 import java.util.UUID;
@@ -18,6 +19,8 @@ import dev.microkit.testing.FreePorts;
 import dev.microkit.testing.etcd.EtcdCluster;
 import dev.microkit.testing.etcd.EtcdTestResource;
 import dev.microkit.testing.etcd.InjectEtcd;
+import dev.microkit.testing.process.AppProcess;
+import dev.microkit.users.testing.Notificators;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.options.DeleteOption;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,14 +44,23 @@ class NotificatorClientTest {
     @InjectEtcd
     EtcdCluster etcd;
 
+    private void clearRegistry() throws Exception {
+        etcd.client().getKVClient().delete(ByteSequence.from(PREFIX, UTF_8), DeleteOption.builder().isPrefix(true)
+                .build()).get(5, TimeUnit.SECONDS);
+    }
+
+    private String send() {
+        return client.sendEmail("ann@example.com", "Hi!", UUID.randomUUID().toString()).await()
+                .atMost(Duration.ofSeconds(10));
+    }
+
     private double retries() {
         return meters.counter("notificator.client.retries").count();
     }
 
     @Test
     void aCallThatFailedOnEveryListedInstanceIsNotRetried() throws Exception {
-        etcd.client().getKVClient().delete(ByteSequence.from(PREFIX, UTF_8), DeleteOption.builder().isPrefix(true)
-                .build()).get(5, TimeUnit.SECONDS);
+        clearRegistry();
         String dead = "127.0.0.1:" + FreePorts.next(); // nobody listens: UNAVAILABLE at once
         etcd.client().getKVClient().put(ByteSequence.from(PREFIX + dead, UTF_8),
                 ByteSequence.from("{\"Op\":0,\"Addr\":\"" + dead + "\"}", UTF_8)).get(5, TimeUnit.SECONDS);
@@ -57,12 +69,45 @@ class NotificatorClientTest {
         double before = retries();
 
         NotificatorUnavailableException failure = assertThrows(NotificatorUnavailableException.class,
-                () -> client.sendEmail("ann@example.com", "Hi!", UUID.randomUUID().toString()).await()
-                        .atMost(Duration.ofSeconds(10)));
+                this::send);
 
         assertTrue(failure.getMessage().startsWith(
                 "no notificator instance could be reached: every listed instance failed"), failure.getMessage());
         assertEquals(before, retries(), "the only instance failed: nothing new to try, so no retry");
         etcd.client().getKVClient().delete(ByteSequence.from(PREFIX + dead, UTF_8)).get(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A restart at the same address, with no other instance to fail over to: the first call after it is sent. Meanwhile
+     * grpc-java has failed to reconnect and keeps its channel in TRANSIENT_FAILURE, retrying on its own after a pause
+     * that grows (1 s, 1.6, 2.6, 4.1, ...); a call made then fails at once with the old error, also right after
+     * {@code resetConnectBackoff()} starts a new attempt (gRFC A62: the channel stays in TRANSIENT_FAILURE until it is
+     * READY). CI saw that call fail in {@link EjectionCapTest}.
+     */
+    @Test
+    void anInstanceBackAtItsAddressAnswersTheFirstCallAfterIt() throws Exception {
+        clearRegistry();
+        int port = FreePorts.next();
+        Duration ttl = Duration.ofSeconds(30); // listed all along: the same instance to users
+        try (AppProcess first = Notificators.start(etcd, port, ttl)) {
+            Notificators.awaitRegistered(etcd, port);
+            await().atMost(Duration.ofSeconds(5)).until(() -> Stork.getInstance().getService("notificator")
+                    .getInstances().await().atMost(Duration.ofSeconds(5)).size() == 1);
+            send();
+            first.kill();
+            assertThrows(NotificatorUnavailableException.class, this::send);
+            Thread.sleep(8_000); // no call: grpc-java's own pause grows past the restart below
+        }
+        try (AppProcess again = Notificators.start(etcd, port, ttl)) {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> again.log().contains("Registered "));
+            try {
+                send();
+            } catch (NotificatorUnavailableException e) {
+                fail("the first call after the restart failed: " + e.getMessage());
+            }
+            assertEquals(1, Notificators.sentCount(again));
+        }
+        clearRegistry();
     }
 }
