@@ -22,7 +22,6 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
@@ -53,7 +52,9 @@ import io.smallrye.stork.impl.DefaultServiceInstance;
  * <li>The watch requires a leader: on a member cut off from its peers (a partition) it ends instead of going silent
  * (etcd#13822, jetcd#1055), and the list is read and watched again, on a member that has one.</li>
  * <li>Instance ids stay the same for as long as an address stays listed.</li>
- * <li>A value that is not an address is skipped, with one warning naming its key.</li>
+ * <li>A value that is not an address is skipped, with one warning naming its key; so is one too large to read. A
+ * listing is read a page at a time ({@link PrefixListing}), so that junk under the prefix cannot make it larger than
+ * one answer may carry.</li>
  * </ul>
  * jetcd calls back on its own event loop; nothing here blocks there. Re-syncs run on Mutiny's worker pool.
  */
@@ -67,6 +68,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     private final String prefix;
     private final ByteSequence prefixBytes;
     private final Client etcd;
+    private final PrefixListing listing;
     private final ObjectMapper json;
     private final Duration requestTimeout;
     private final LabelSelector selector;
@@ -110,6 +112,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
         this.prefix = prefix + serviceName + "/";
         this.prefixBytes = ByteSequence.from(this.prefix, UTF_8);
         this.etcd = etcd;
+        this.listing = new PrefixListing(etcd.getKVClient(), prefixBytes, requestTimeout);
         this.json = json;
         this.requestTimeout = requestTimeout;
     }
@@ -164,51 +167,65 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     }
 
     /**
-     * Lists the prefix, replaces the whole list with it, and watches from the next revision. jetcd is never called
-     * while {@link #lock} is held: jetcd calls back into this class while holding its own lock.
+     * Lists the prefix ({@link PrefixListing}: a page at a time), replaces the whole list with it, and watches from the
+     * next revision. The last-known list is served until the listing is complete. jetcd is never called while
+     * {@link #lock} is held: jetcd calls back into this class while holding its own lock.
      */
     private CompletableFuture<Void> sync() {
-        return EtcdCall.inBackground(requestTimeout,
-                () -> etcd.getKVClient().get(prefixBytes, GetOption.builder().isPrefix(true).build()))
-                .subscribeAsCompletionStage()
-                .thenAccept(listing -> {
-                    long revision = listing.getHeader().getRevision() + 1;
-                    long watchGeneration;
-                    synchronized (lock) {
-                        if (watch.ended()) {
-                            return;
-                        }
-                        byKey.clear();
-                        unmatched.clear();
-                        listing.getKvs().forEach(this::apply);
-                        publish();
-                        watchGeneration = ++generation;
-                        String kept = selector.keepsAll() ? "" : " matching '" + selector + "' (" + unmatched.size()
-                                + " more listed)";
-                        if (brokenReported) {
-                            LOG.infof("Watching %s again: %d instance(s) of %s%s", prefix, instances.size(),
-                                    serviceName, kept);
-                        } else {
-                            LOG.infof("Watching %s from revision %d: %d instance(s) of %s%s", prefix, revision,
-                                    instances.size(), serviceName, kept);
-                        }
-                        brokenReported = false;
-                    }
-                    Watch.Watcher started = etcd.getWatchClient().watch(prefixBytes,
-                            WatchOption.builder().isPrefix(true).withRevision(revision).withRequireLeader(true)
-                                    .build(),
-                            Watch.listener(response -> onEvents(watchGeneration, response),
-                                    failure -> onBroken(watchGeneration, failure),
-                                    () -> onBroken(watchGeneration, new IllegalStateException("watch completed"))));
-                    boolean current;
-                    synchronized (lock) {
-                        current = watchGeneration == generation && watch.keep(started);
-                    }
-                    if (!current) {
-                        started.close();
-                    }
-                    synced = true;
-                });
+        synchronized (lock) {
+            byKey.clear();
+            unmatched.clear();
+        }
+        return listing.read(new PrefixListing.Pages() {
+            @Override
+            public void page(List<KeyValue> keyValues) {
+                synchronized (lock) {
+                    keyValues.forEach(EtcdServiceDiscovery.this::apply);
+                }
+            }
+
+            @Override
+            public void tooLarge(String key) {
+                synchronized (lock) {
+                    skip(key, "larger than one answer of etcd may carry");
+                }
+            }
+        }).thenAccept(this::publishAndWatch);
+    }
+
+    /** Serves the listing of revision {@code listed}, and watches the changes after it. */
+    private void publishAndWatch(long listed) {
+        long revision = listed + 1;
+        long watchGeneration;
+        synchronized (lock) {
+            if (watch.ended()) {
+                return;
+            }
+            publish();
+            watchGeneration = ++generation;
+            String kept = selector.keepsAll() ? ""
+                    : " matching '" + selector + "' (" + unmatched.size() + " more listed)";
+            if (brokenReported) {
+                LOG.infof("Watching %s again: %d instance(s) of %s%s", prefix, instances.size(), serviceName, kept);
+            } else {
+                LOG.infof("Watching %s from revision %d: %d instance(s) of %s%s", prefix, revision, instances.size(),
+                        serviceName, kept);
+            }
+            brokenReported = false;
+        }
+        Watch.Watcher started = etcd.getWatchClient().watch(prefixBytes,
+                WatchOption.builder().isPrefix(true).withRevision(revision).withRequireLeader(true).build(),
+                Watch.listener(response -> onEvents(watchGeneration, response),
+                        failure -> onBroken(watchGeneration, failure),
+                        () -> onBroken(watchGeneration, new IllegalStateException("watch completed"))));
+        boolean current;
+        synchronized (lock) {
+            current = watchGeneration == generation && watch.keep(started);
+        }
+        if (!current) {
+            started.close();
+        }
+        synced = true;
     }
 
     private void onEvents(long watchGeneration, WatchResponse response) {
@@ -270,10 +287,7 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
         try {
             endpoint = EtcdEndpointValue.parse(kv.getValue().toString(UTF_8), json);
         } catch (IllegalArgumentException e) {
-            if (reportedKeys.add(key)) {
-                LOG.warnf("Skipping etcd key %s: its value is %s", key, e.getMessage());
-            }
-            byKey.remove(key);
+            skip(key, e.getMessage());
             return;
         }
         reportedKeys.remove(key);
@@ -294,6 +308,15 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
         byKey.put(key, new DefaultServiceInstance(id, endpoint.host(), endpoint.port(), endpoint.secure(),
                 endpoint.labels(),
                 metadata));
+    }
+
+    /** Guarded by {@link #lock}: a key whose value is not an instance, reported once for as long as it stays so. */
+    private void skip(String key, String why) {
+        if (reportedKeys.add(key)) {
+            LOG.warnf("Skipping etcd key %s: its value is %s", key, why);
+        }
+        byKey.remove(key);
+        unmatched.remove(key);
     }
 
     /** Guarded by {@link #lock}. */

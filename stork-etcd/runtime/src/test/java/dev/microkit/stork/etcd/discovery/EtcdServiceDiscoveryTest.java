@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,6 +29,7 @@ import dev.microkit.testing.etcd.EtcdMember;
 import dev.microkit.testing.etcd.Partition;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.stork.api.Metadata;
@@ -171,6 +174,66 @@ class EtcdServiceDiscoveryTest {
         awaitAddresses(Set.of());
         put("/services/notificator/bad", naming("10.0.0.2:8082"));
         awaitAddresses(Set.of("10.0.0.2:8082"));
+    }
+
+    /**
+     * More under the prefix than one answer may carry (jetcd takes 4 MiB): five values of 1 MiB that are not
+     * addresses, between two instances. Read whole, every listing would fail; read a page at a time, the junk is
+     * skipped and the instances are served.
+     */
+    @Test
+    void listsAPrefixLargerThanOneAnswerAPageAtATime() throws Exception {
+        put("/services/notificator/a", naming("10.0.0.1:8082"));
+        String junk = "x".repeat(1 << 20);
+        for (int i = 0; i < 5; i++) {
+            put("/services/notificator/junk-" + i, junk);
+        }
+        put("/services/notificator/z", naming("10.0.0.2:8082"));
+        long rangesBefore = etcd.member(0).grpcCalls("Range");
+
+        assertEquals(Set.of("10.0.0.1:8082", "10.0.0.2:8082"), addresses());
+        assertTrue(etcd.member(0).grpcCalls("Range") - rangesBefore > 1, "read in one answer");
+    }
+
+    /** More instances than one page holds: all of them, from pages read at one revision. */
+    @Test
+    void listsInstancesOverSeveralPages() throws Exception {
+        int count = PrefixListing.PAGE * 2 + 34;
+        Set<String> expected = new HashSet<>();
+        for (int first = 0; first < count; first += 100) {
+            List<Op> puts = new ArrayList<>();
+            for (int i = first; i < Math.min(count, first + 100); i++) {
+                String addr = "10.0." + (i / 250) + "." + (i % 250) + ":8082";
+                expected.add(addr);
+                puts.add(Op.put(bytes("/services/notificator/" + addr), bytes(naming(addr)), PutOption.DEFAULT));
+            }
+            etcd.client().getKVClient().txn().Then(puts.toArray(Op[]::new)).commit().get(5, TimeUnit.SECONDS);
+        }
+        long rangesBefore = etcd.member(0).grpcCalls("Range");
+
+        assertEquals(expected, addresses());
+        assertEquals(3, etcd.member(0).grpcCalls("Range") - rangesBefore, "pages of " + PrefixListing.PAGE);
+    }
+
+    /**
+     * A client that takes in at most 64 KiB per answer: values of 30 KiB make pages of two or more too large (asked
+     * for again, smaller), and a value of 100 KiB is too large alone (skipped by name); the instances are served.
+     */
+    @Test
+    void skipsAValueLargerThanOneAnswerAndServesTheRest() throws Exception {
+        discovery.close();
+        discoveryClient.close();
+        discoveryClient = Client.builder().endpoints(etcd.endpoints().split(",")).maxInboundMessageSize(64 << 10)
+                .build();
+        discovery = discoveryOf(LabelSelector.ALL);
+        put("/services/notificator/a", naming("10.0.0.1:8082"));
+        put("/services/notificator/b", "y".repeat(100 << 10));
+        for (int i = 0; i < 5; i++) {
+            put("/services/notificator/c-" + i, "x".repeat(30 << 10));
+        }
+        put("/services/notificator/d", naming("10.0.0.2:8082"));
+
+        assertEquals(Set.of("10.0.0.1:8082", "10.0.0.2:8082"), addresses());
     }
 
     @Test
