@@ -39,6 +39,7 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.OptionsUtil;
 import io.etcd.jetcd.options.PutOption;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
@@ -74,11 +75,11 @@ public class UserStore {
     static final String OUTBOX = "/users/outbox-due/";
     static final String CLAIMS = "/users/outbox-claims/";
     static final String BY_IDEMPOTENCY_KEY = "/users/by-idempotency-key/";
-    /** The end of the outbox's key range: {@link #OUTBOX} with its last byte incremented. */
-    private static final String OUTBOX_END = "/users/outbox-due0";
+    /** The end of the outbox's key range. */
+    private static final ByteSequence OUTBOX_END = OptionsUtil.prefixEndOf(bytes(OUTBOX));
     /** The outbox of the earlier layout, {@code /users/outbox/<id>}, and the end of its key range. */
     private static final String EARLIER_OUTBOX = "/users/outbox/";
-    private static final String EARLIER_OUTBOX_END = "/users/outbox0";
+    private static final ByteSequence EARLIER_OUTBOX_END = OptionsUtil.prefixEndOf(bytes(EARLIER_OUTBOX));
 
     private final Client etcd;
     private final CreateBatches creations;
@@ -231,9 +232,9 @@ public class UserStore {
                 Op.get(from, GetOption.builder().withRange(outboxKeyPrefix(now.plusMillis(1))).withLimit(limit)
                         .build()),
                 Op.get(bytes(earlierFrom == null ? EARLIER_OUTBOX : earlierFrom + "\0"), GetOption.builder()
-                        .withRange(bytes(EARLIER_OUTBOX_END)).withLimit(limit).build())));
+                        .withRange(EARLIER_OUTBOX_END).withLimit(limit).build())));
         if (after == null) {
-            reads.add(Op.get(bytes(OUTBOX), GetOption.builder().withRange(bytes(OUTBOX_END)).withCountOnly(true)
+            reads.add(Op.get(bytes(OUTBOX), GetOption.builder().withRange(OUTBOX_END).withCountOnly(true)
                     .build()));
         }
         return call("list pending welcome emails", () -> etcd.getKVClient().txn().Then(reads.toArray(Op[]::new))
