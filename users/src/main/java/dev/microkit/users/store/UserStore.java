@@ -43,6 +43,7 @@ import io.etcd.jetcd.options.OptionsUtil;
 import io.etcd.jetcd.options.PutOption;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 
 /**
  * Users and their pending welcome emails in etcd:
@@ -94,9 +95,9 @@ public class UserStore {
     private volatile boolean movedReported;
 
     @Inject
-    UserStore(EtcdClients clients, EtcdConfig config, StoreConfig store, ObjectMapper json) {
+    UserStore(EtcdClients clients, EtcdConfig config, StoreConfig store, ObjectMapper json, Vertx vertx) {
         this.etcd = clients.main();
-        this.creations = new CreateBatches(etcd.getKVClient(), store, config.requestTimeout());
+        this.creations = new CreateBatches(etcd.getKVClient(), vertx, store, config.requestTimeout());
         this.json = json;
         this.timeout = config.requestTimeout();
         this.lastFailure = clients.lastFailure();
