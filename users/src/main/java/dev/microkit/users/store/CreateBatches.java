@@ -172,11 +172,12 @@ final class CreateBatches {
                 creation.outcome.completeExceptionally(late(creation));
             }
         });
-        creation.outcome.whenComplete((outcome, failure) -> vertx.cancelTimer(deadline));
+        // the caller's own stage: cancelling it (a request given up) does not settle the user
+        CompletableFuture<T> answer = creation.outcome.whenComplete((outcome, failure) -> vertx.cancelTimer(deadline));
         if (write) {
             writeNext(List.of());
         }
-        return creation.outcome;
+        return answer;
     }
 
     /** Its deadline passed: what the caller is told, depending on whether etcd may have stored the user. */
