@@ -26,7 +26,6 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import dev.microkit.stork.etcd.CallerContext;
-import dev.microkit.stork.etcd.EtcdCall;
 import dev.microkit.stork.etcd.EtcdEndpointValue;
 import dev.microkit.stork.etcd.EtcdErrors;
 import dev.microkit.stork.etcd.EtcdMetadataKey;
@@ -70,7 +69,6 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
     private final Client etcd;
     private final PrefixListing listing;
     private final ObjectMapper json;
-    private final Duration requestTimeout;
     private final LabelSelector selector;
     private final LastEtcdFailure lastFailure;
     private final Counter resyncs;
@@ -114,7 +112,6 @@ public final class EtcdServiceDiscovery implements ServiceDiscovery {
         this.etcd = etcd;
         this.listing = new PrefixListing(etcd.getKVClient(), prefixBytes, requestTimeout);
         this.json = json;
-        this.requestTimeout = requestTimeout;
     }
 
     @Override

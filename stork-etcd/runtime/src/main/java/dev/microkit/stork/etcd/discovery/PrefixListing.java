@@ -108,7 +108,7 @@ final class PrefixListing {
     }
 
     /** The answer was larger than the client takes in (gRPC RESOURCE_EXHAUSTED). */
-    static boolean tooLarge(Throwable failure) {
+    private static boolean tooLarge(Throwable failure) {
         return Causes.of(failure).anyMatch(cause -> cause instanceof EtcdException e
                 ? e.getErrorCode() == ErrorCode.RESOURCE_EXHAUSTED
                 : Status.fromThrowable(cause).getCode() == Status.Code.RESOURCE_EXHAUSTED);
