@@ -255,7 +255,8 @@ class ChaosIT {
                     storedAfter503++;
                 }
             }
-            long duplicates = sentPerEmail(stack, "load-").values().stream().mapToLong(n -> n - 1).sum();
+            Map<String, Long> sentPerEmail = sentPerEmail(stack, "load-");
+            long duplicates = sentPerEmail.values().stream().mapToLong(n -> n - 1).sum();
             long recoveryMillis = (lastFelt - faultStart) / 1_000_000;
 
             TABLE.add(String.format("| %-40s | %8d | %8d | %13d | %10d | %10d | %13d | %10d | %7d | %11d |",
@@ -271,9 +272,28 @@ class ChaosIT {
             assertEquals(0, lostUsers, name + ": users answered 201 but not stored");
             assertEquals(0, lostNotifications, name + ": welcome emails never sent");
             if (!name.equals(KILL_NOTIFICATOR)) {
-                assertEquals(0, duplicates, name + ": welcome emails sent twice");
+                assertEquals(0, duplicates, name + ": welcome emails sent twice" + howSentTwice(stack, sentPerEmail));
             }
         }
+    }
+
+    /** What the logs say of the first emails sent twice, and of the notificators' registrations. */
+    private static String howSentTwice(Stack stack, Map<String, Long> sentPerEmail) {
+        List<String> twice = sentPerEmail.entrySet().stream().filter(sent -> sent.getValue() > 1)
+                .map(Map.Entry::getKey).sorted().limit(3).toList();
+        if (twice.isEmpty()) {
+            return "";
+        }
+        StringBuilder story = new StringBuilder("\n--- the logs' lines of ").append(twice);
+        List<AppProcess> processes = new ArrayList<>(stack.everyNotificator);
+        processes.add(stack.users);
+        for (AppProcess process : processes) {
+            story.append("\n--- ").append(process).append(':');
+            process.log().lines().filter(line -> twice.stream().anyMatch(line::contains)
+                    || line.contains("egist") || line.contains("ease ") || line.contains("WARN"))
+                    .limit(200).forEach(line -> story.append('\n').append(line));
+        }
+        return story.toString();
     }
 
     @Test

@@ -143,13 +143,16 @@ public class NotificatorClient {
         Uni<ServiceInstance> selected;
         if (config.affinity() == NotificatorConfig.Affinity.IDEMPOTENCY_KEY && !key.isEmpty()) {
             selected = notificators.getInstances().map(instances -> {
-                List<ServiceInstance> candidates = candidates(instances, call);
-                if (candidates.isEmpty()) {
-                    return notificators.selectInstanceAndRecordStart(candidates, true);
+                // the instance that may have sent it before comes first, in any zone, listed or not (KeyRoutes)
+                List<ServiceInstance> worthTrying = worthTrying(instances, call);
+                ServiceInstance previous = routes.previous(key, worthTrying, instances, call.failed,
+                        System.nanoTime());
+                if (previous != null) {
+                    return notificators.selectInstanceAndRecordStart(List.of(previous), true);
                 }
-                ServiceInstance previous = routes.previous(key, candidates);
+                List<ServiceInstance> candidates = inOwnZone(worthTrying);
                 return notificators.selectInstanceAndRecordStart(
-                        List.of(previous != null ? previous : KeyAffinity.owner(key, candidates)), true);
+                        candidates.isEmpty() ? candidates : List.of(KeyAffinity.owner(key, candidates)), true);
             });
         } else if (call.failed.isEmpty() && ejections.none() && config.zone().isEmpty()) {
             selected = notificators.selectInstanceAndRecordStart(true); // Stork's own path
@@ -189,13 +192,16 @@ public class NotificatorClient {
         return config.retryBackoff().multipliedBy(1L << Math.min(attemptsMade - 1, 3));
     }
 
-    /**
-     * The instances worth trying: not those this call failed on, nor, while others remain, those avoided after failing
-     * ({@link Ejections}: a crashed instance stays listed until its lease expires); of those, the ones in this
-     * replica's zone ({@code notificator.zone}) while there are any. Among them, the key's owner ({@link KeyAffinity})
-     * or Stork's load balancer's choice.
-     */
+    /** Those {@link #worthTrying worth trying} in this replica's zone, for Stork's load balancer to choose from. */
     private List<ServiceInstance> candidates(List<ServiceInstance> instances, Call call) {
+        return inOwnZone(worthTrying(instances, call));
+    }
+
+    /**
+     * Not those this call failed on, nor, while others remain, those avoided after failing ({@link Ejections}: a
+     * crashed instance stays listed until its lease expires).
+     */
+    private List<ServiceInstance> worthTrying(List<ServiceInstance> instances, Call call) {
         Set<Long> failed = call.failed;
         List<ServiceInstance> untried = new ArrayList<>(instances.size());
         for (ServiceInstance instance : instances) {
@@ -206,7 +212,7 @@ public class NotificatorClient {
         if (untried.isEmpty() && !instances.isEmpty()) {
             throw exhausted(call); // the list changed since the retry was decided
         }
-        return inOwnZone(ejections.admitted(untried, instances.size(), System.nanoTime()));
+        return ejections.admitted(untried, instances.size(), System.nanoTime());
     }
 
     /** Those in this replica's zone, or all when none is (or no zone is set). */

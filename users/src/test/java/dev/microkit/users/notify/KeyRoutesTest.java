@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,13 +22,39 @@ class KeyRoutesTest {
 
     private final KeyRoutes routes = new KeyRoutes();
 
+    private ServiceInstance previous(String key, List<ServiceInstance> candidates, List<ServiceInstance> listed) {
+        return routes.previous(key, candidates, listed, Set.of(), 0);
+    }
+
     @Test
     void aKeyGoesWhereItWentWhileThatInstanceIsACandidate() {
         routes.went("k", A, 0);
 
-        assertSame(A_AGAIN, routes.previous("k", List.of(B, A_AGAIN)));
-        assertNull(routes.previous("k", List.of(B)), "not a candidate (failed, avoided, gone): the owner decides");
-        assertNull(routes.previous("other", List.of(A, B)));
+        assertSame(A_AGAIN, previous("k", List.of(B, A_AGAIN), List.of(B, A_AGAIN)));
+        assertNull(previous("k", List.of(B), List.of(A, B)), "listed, not a candidate (failed, avoided): the owner");
+        assertNull(previous("other", List.of(A, B), List.of(A, B)));
+    }
+
+    @Test
+    void aKeyGoesToItsInstanceNoLongerListedUntilTheCallFailsThereOrTheWindowEnds() {
+        routes.went("k", A, 0);
+
+        assertSame(A, previous("k", List.of(B), List.of(B)), "its lease lapsed: it may be alive and remember k");
+        assertSame(A, previous("k", List.of(), List.of()), "none listed at all");
+        assertNull(routes.previous("k", List.of(B), List.of(B), Set.of(A.getId()), 0), "this call failed on it");
+        assertNull(routes.previous("k", List.of(B), List.of(B), Set.of(), Duration.ofMinutes(11).toNanos()),
+                "it has forgotten the key by now");
+    }
+
+    @Test
+    void theWindowCountsFromTheFirstSendToAnInstance() {
+        routes.went("k", A, 0);
+        routes.went("k", A, Duration.ofMinutes(9).toNanos()); // sent again (timed out there): A remembers from 0
+
+        assertNull(routes.previous("k", List.of(B), List.of(B), Set.of(), Duration.ofMinutes(11).toNanos()));
+
+        routes.went("k", B, Duration.ofMinutes(11).toNanos()); // then B took it: B remembers from now
+        assertSame(B, routes.previous("k", List.of(A), List.of(A), Set.of(), Duration.ofMinutes(20).toNanos()));
     }
 
     @Test
@@ -35,7 +62,7 @@ class KeyRoutesTest {
         routes.went("k", A, 0);
         routes.settled("k");
 
-        assertNull(routes.previous("k", List.of(A, B)));
+        assertNull(previous("k", List.of(A, B), List.of(A, B)));
         assertEquals(0, routes.size());
     }
 
@@ -46,11 +73,11 @@ class KeyRoutesTest {
             routes.went("old-" + key, A, start);
         }
         routes.went("refused", B, start + 1);
-        assertNull(routes.previous("refused", List.of(A, B)), "none kept beyond the limit while all are fresh");
+        assertNull(previous("refused", List.of(A, B), List.of(A, B)), "none kept beyond the limit while all are fresh");
 
         long later = start + Duration.ofMinutes(11).toNanos();
         routes.went("new", B, later);
-        assertSame(B, routes.previous("new", List.of(A, B)));
+        assertSame(B, previous("new", List.of(A, B), List.of(A, B)));
         assertEquals(1, routes.size(), "the routes older than the notificators' window went");
     }
 }
