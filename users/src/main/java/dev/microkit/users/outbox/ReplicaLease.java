@@ -85,7 +85,7 @@ public class ReplicaLease {
 
     /** jetcd is not called while this object's lock is held: jetcd calls back into it. */
     private void keepAlive(long lease) {
-        CloseableClient client = leases.keepAlive(lease, loss -> lost(lease, loss.toString()));
+        CloseableClient client = leases.keepAlive(lease, ttl, loss -> lost(lease, loss.toString()));
         CloseableClient stale = null;
         synchronized (this) {
             if (currentId == 0 && current != null) {

@@ -1,6 +1,7 @@
 package dev.microkit.stork.etcd;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
@@ -11,6 +12,7 @@ import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
 
 /**
  * The leases of one etcd client: granted and revoked within a deadline ({@link EtcdCall}), kept alive until closed or
@@ -19,7 +21,9 @@ import io.smallrye.mutiny.Uni;
  * <ul>
  * <li>{@code onError} with NOT_FOUND: etcd no longer has the lease ({@link Loss#GONE});</li>
  * <li>{@code onCompleted}: no keep-alive was answered within the TTL, counted on this side, and jetcd gave up; etcd
- * may still have the lease (a new leader extends every lease by its election timeout) ({@link Loss#UNANSWERED});</li>
+ * may still have the lease (a new leader extends every lease by its election timeout) ({@link Loss#UNANSWERED}). The
+ * same when the first keep-alive is not answered within the TTL: jetcd would wait for it as long as the client's gRPC
+ * keep-alive timeout, 10 s by default, whatever the TTL;</li>
  * <li>any other {@code onError}: transient, jetcd goes on by itself.</li>
  * </ul>
  * Losses are reported on jetcd's threads: the consumer must not block, nor call jetcd while holding a lock jetcd
@@ -65,20 +69,30 @@ public final class EtcdLeases {
     }
 
     /**
-     * Keeps {@code leaseId} alive until the returned client is closed; {@code lost} is told when it is lost, and then
-     * it is no longer kept alive. Nothing is reported after the client was closed.
+     * Keeps {@code leaseId} alive until the returned client is closed; {@code lost} is told when it is lost, once, and
+     * then it is no longer kept alive. Nothing is reported after the client was closed.
+     *
+     * @param ttl the lease's TTL: when not even the first keep-alive is answered within it, the lease is lost
+     *            ({@link Loss#UNANSWERED})
      */
-    public CloseableClient keepAlive(long leaseId, Consumer<Loss> lost) {
-        return etcd.getLeaseClient().keepAlive(leaseId, new StreamObserver<>() {
+    public CloseableClient keepAlive(long leaseId, Duration ttl, Consumer<Loss> lost) {
+        AtomicBoolean over = new AtomicBoolean(); // reported, or closed: nothing more is told
+        AtomicBoolean answered = new AtomicBoolean();
+        Consumer<Loss> once = loss -> {
+            if (over.compareAndSet(false, true)) {
+                lost.accept(loss);
+            }
+        };
+        CloseableClient keepAlive = etcd.getLeaseClient().keepAlive(leaseId, new StreamObserver<>() {
             @Override
             public void onNext(LeaseKeepAliveResponse response) {
-                // renewed
+                answered.set(true); // renewed
             }
 
             @Override
             public void onError(Throwable failure) {
                 if (EtcdErrors.isLeaseNotFound(failure)) {
-                    lost.accept(Loss.GONE); // and jetcd stops keeping it alive
+                    once.accept(Loss.GONE); // and jetcd stops keeping it alive
                 } else {
                     LOG.debugf("Keep-alive of lease %x failed, jetcd retries: %s", leaseId, failure);
                 }
@@ -86,9 +100,27 @@ public final class EtcdLeases {
 
             @Override
             public void onCompleted() {
-                lost.accept(Loss.UNANSWERED);
+                once.accept(Loss.UNANSWERED);
             }
         });
+        // jetcd counts the wait for the first answer from the client's gRPC keep-alive timeout, not from the TTL
+        // (LeaseImpl.KeepAliveObserver, jetcd 0.8.5): with etcd stalled from the start, a lease of 2 s was reported
+        // after 10 s, when it had long expired. Here the first answer is awaited for the TTL, as jetcd awaits the
+        // others.
+        Cancellable firstAnswer = Uni.createFrom().voidItem().onItem().delayIt().by(ttl).subscribe().with(ignored -> {
+            if (!answered.get() && !over.get()) {
+                keepAlive.close();
+                once.accept(Loss.UNANSWERED);
+            }
+        });
+        return new CloseableClient() {
+            @Override
+            public void close() {
+                over.set(true);
+                firstAnswer.cancel();
+                keepAlive.close();
+            }
+        };
     }
 
     /**

@@ -61,7 +61,7 @@ class EtcdLeasesTest {
     @Test
     void keepsALeaseAliveLongPastItsTtlUntilClosedThenEtcdDropsIt() throws Exception {
         long lease = grant();
-        CloseableClient keepAlive = leases.keepAlive(lease, losses::add);
+        CloseableClient keepAlive = leases.keepAlive(lease, TTL, losses::add);
 
         Thread.sleep(TTL.multipliedBy(3).toMillis());
         assertTrue(remainingTtl(lease) > 0, "kept alive for three TTLs");
@@ -73,7 +73,7 @@ class EtcdLeasesTest {
     @Test
     void aLeaseRevokedElsewhereIsReportedGoneOnce() throws Exception {
         long lease = grant();
-        try (CloseableClient keepAlive = leases.keepAlive(lease, losses::add)) {
+        try (CloseableClient keepAlive = leases.keepAlive(lease, TTL, losses::add)) {
             etcd.client().getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS); // etcdctl lease revoke
 
             await().atMost(TTL.multipliedBy(3)).until(() -> !losses.isEmpty());
@@ -90,7 +90,7 @@ class EtcdLeasesTest {
     @Test
     void aStallPastTheTtlIsReportedUnansweredOnceAndRevokeEndsByItsDeadline() throws Exception {
         long lease = grant();
-        try (CloseableClient keepAlive = leases.keepAlive(lease, losses::add)) {
+        try (CloseableClient keepAlive = leases.keepAlive(lease, TTL, losses::add)) {
             etcd.member(0).pause();
             try {
                 await().atMost(TTL.multipliedBy(4)).until(() -> !losses.isEmpty());
@@ -107,6 +107,42 @@ class EtcdLeasesTest {
             Thread.sleep(TTL.toMillis());
             assertEquals(List.of(EtcdLeases.Loss.UNANSWERED), losses);
             assertTrue(losses.get(0).mayStillLive());
+        }
+    }
+
+    /**
+     * etcd stalls before the first keep-alive is answered: the loss is reported within the TTL, as after any other
+     * unanswered one. jetcd alone reports it after the client's gRPC keep-alive timeout (10 s by default), whatever the
+     * TTL: 2 runs in 10 of the test above paused etcd before the first answer, and waited 8 s in vain.
+     */
+    @Test
+    void aStallBeforeTheFirstAnswerIsReportedWithinTheTtl() throws Exception {
+        long lease = grant();
+        etcd.member(0).pause();
+        try {
+            long started = System.nanoTime();
+            try (CloseableClient keepAlive = leases.keepAlive(lease, TTL, losses::add)) {
+                await().atMost(TTL.multipliedBy(4)).until(() -> !losses.isEmpty());
+                long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                assertTrue(tookMs < TTL.toMillis() + 1500, "reported after " + tookMs + " ms");
+                Thread.sleep(TTL.toMillis()); // and only once
+                assertEquals(List.of(EtcdLeases.Loss.UNANSWERED), losses);
+            }
+        } finally {
+            etcd.member(0).resume();
+        }
+    }
+
+    @Test
+    void closedBeforeTheFirstAnswerNothingIsReported() throws Exception {
+        long lease = grant();
+        etcd.member(0).pause();
+        try {
+            leases.keepAlive(lease, TTL, losses::add).close();
+            Thread.sleep(TTL.multipliedBy(2).toMillis());
+            assertEquals(List.of(), losses);
+        } finally {
+            etcd.member(0).resume();
         }
     }
 

@@ -233,7 +233,8 @@ public final class InstanceRegistration {
             boolean kept = leaseId == lastLeaseId;
             lastLeaseId = leaseId;
             holding = new Holding(entry.key(), leaseId);
-            keepAlive = leases.keepAlive(leaseId, loss -> lost(leaseId, loss.toString(), loss.mayStillLive()));
+            keepAlive = leases.keepAlive(leaseId, settings.ttl(),
+                    loss -> lost(leaseId, loss.toString(), loss.mayStillLive()));
             watch = new OwnKeyWatch(etcd, settings, entry, leaseId, why -> lost(leaseId, why, false));
             ownKeyWatch = watch;
             failureReported = false;
