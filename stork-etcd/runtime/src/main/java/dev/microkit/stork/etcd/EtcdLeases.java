@@ -26,8 +26,8 @@ import io.smallrye.mutiny.subscription.Cancellable;
  * keep-alive timeout, 10 s by default, whatever the TTL;</li>
  * <li>any other {@code onError}: transient, jetcd goes on by itself.</li>
  * </ul>
- * Losses are reported on jetcd's threads: the consumer must not block, nor call jetcd while holding a lock jetcd
- * may wait for.
+ * Losses are reported on jetcd's threads (an unanswered first keep-alive on Mutiny's scheduler): the consumer must not
+ * block, nor call jetcd while holding a lock jetcd may wait for.
  */
 public final class EtcdLeases {
 
