@@ -110,7 +110,8 @@ class AffinityNoneTest {
         }
     }
 
-    private static long[] sentPerInstance() {
-        return NOTIFICATORS.stream().mapToLong(Notificators::sentCount).toArray();
+    private long[] sentPerInstance() {
+        return NOTIFICATORS.stream().mapToLong(process -> Notificators.sentCount(process, "-" + run + "@example.com"))
+                .toArray();
     }
 }

@@ -102,7 +102,7 @@ class EjectionCapTest {
             send(); // throws if it is not sent
         }
         for (int n = 0; n < INSTANCES; n++) {
-            perInstance[n] = (int) Notificators.sentCount(again.get(n));
+            perInstance[n] = (int) Notificators.sentCount(again.get(n), "-" + run + "@example.com");
         }
         System.out.printf("[ejection cap] %d calls failed while all %d were dead; then 40 calls: %s%n", failed,
                 INSTANCES, Arrays.toString(perInstance));

@@ -108,8 +108,8 @@ class NotificatorSelectionTest {
         }
     }
 
-    private static long sent(Started notificator) {
-        return Notificators.sentCount(notificator.process());
+    private long sent(Started notificator) {
+        return Notificators.sentCount(notificator.process(), "-" + run + "@example.com");
     }
 
     @Test

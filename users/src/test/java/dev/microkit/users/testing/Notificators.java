@@ -64,9 +64,13 @@ public final class Notificators {
         return process;
     }
 
-    /** How many emails it sent, by its log. */
-    public static long sentCount(AppProcess notificator) {
-        return notificator.log().lines().filter(line -> line.contains("Sent email ")).count();
+    /**
+     * How many emails it sent to addresses ending in {@code addressSuffix}, by its log: a test counts its own, as the
+     * outbox of a users app under test may send other tests' pending welcome emails to the notificators it starts.
+     */
+    public static long sentCount(AppProcess notificator, String addressSuffix) {
+        return notificator.log().lines()
+                .filter(line -> line.contains("Sent email ") && line.contains(addressSuffix)).count();
     }
 
     public static String key(int port) {
