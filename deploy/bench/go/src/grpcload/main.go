@@ -1,8 +1,9 @@
-// Command grpcload calls SendEmail as users does for each /create (an email, the welcome text, a fresh idempotency
-// key), with -c calls in flight over one connection for -d, against one gRPC server: notificator, or the bare
-// grpc-java server of deploy/bench (BareNotificator.java) that answers the same message and does nothing else. It
-// prints one JSON line: calls answered with an id, calls per second, failures, the first failure and the p99 latency
-// of the calls answered.
+// Command grpcload calls SendEmail as users does for each /create: an email, the welcome text, a fresh idempotency
+// key, and the W3C trace context of a trace of its own that is not sampled, as users' default sampler ratio 0 gives
+// every call (-traceparent=false: none). -c calls in flight over one connection for -d, against one gRPC server:
+// notificator, or the bare grpc-java server of deploy/bench (BareNotificator.java) that answers the same message and
+// does nothing else. It prints one JSON line: calls answered with an id, calls per second, failures, the first
+// failure and the p99 latency of the calls answered.
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 
 	"benchloop"
 	"pbwire"
@@ -31,6 +33,7 @@ func main() {
 	target := flag.String("target", "127.0.0.1:8082", "host:port of the gRPC server")
 	concurrency := flag.Int("c", 32, "calls in flight")
 	duration := flag.Duration("d", 10*time.Second, "how long to measure")
+	traced := flag.Bool("traceparent", true, "send each call an unsampled W3C traceparent, as users does")
 	flag.Parse()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -51,6 +54,10 @@ func main() {
 		var reply []byte
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		if *traced { // trace id: the run's start and the call; parent span id: the call; flags 00: not sampled
+			ctx = metadata.AppendToOutgoingContext(ctx, "traceparent",
+				fmt.Sprintf("00-%016x%08x%08x-%08x%08x-00", started, w, i, w+1, i+1))
+		}
 		if err := conn.Invoke(ctx, "/pb.Notificator/SendEmail", &request, &reply); err != nil {
 			return err
 		}
