@@ -32,7 +32,7 @@ import io.quarkus.opentelemetry.runtime.tracing.instrumentation.grpc.GrpcTracing
  * {@code quarkus.otel.instrument.grpc=false}). A call whose caller sent a trace the sampler drops, which is every call
  * from users with the default sampler ratio 0, gets that trace made current and nothing more: its log lines carry the
  * trace id, as Quarkus' instrumentation would give them, without its per-call work (attributes, a span started and
- * ended that records nothing): 0.86x the CPU per SendEmail natively (deploy/README.md, "Benchmark"). Any other call, a
+ * ended that records nothing): 0.92x the CPU per SendEmail natively (deploy/README.md, "Benchmark"). Any other call, a
  * sampled trace or one that starts a trace here, goes through Quarkus' interceptor as before (a SERVER span if kept).
  * <p>
  * The sampler is asked as the SDK asks it, with the caller's context and trace id, but without the span's attributes:

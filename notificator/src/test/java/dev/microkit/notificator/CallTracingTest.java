@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -26,13 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.microkit.proto.NotificatorGrpc;
-import dev.microkit.proto.SendEmailRequest;
 import dev.microkit.testing.etcd.EtcdTestResource;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -50,16 +43,13 @@ import io.quarkus.test.junit.QuarkusTest;
 @WithTestResource(EtcdTestResource.class)
 class CallTracingTest {
 
-    private static final Metadata.Key<String> TRACEPARENT = Metadata.Key.of("traceparent",
-            Metadata.ASCII_STRING_MARSHALLER);
-
     @GrpcTestPort.Port
     int grpcPort;
 
     @Inject
     InMemorySpanExporter spans;
 
-    private ManagedChannel channel;
+    private NotificatorChannel notificator;
     /** The trace id of each "Sent email" line, by the address it names. */
     private final Map<String, String> loggedTraces = new ConcurrentHashMap<>();
     private final Handler capture = new Handler() {
@@ -83,7 +73,7 @@ class CallTracingTest {
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+        notificator = NotificatorChannel.to(grpcPort);
         Logger.getLogger(NotificatorService.class.getName()).addHandler(capture);
         spans.reset();
     }
@@ -91,7 +81,7 @@ class CallTracingTest {
     @AfterEach
     void disconnect() {
         Logger.getLogger(NotificatorService.class.getName()).removeHandler(capture);
-        channel.shutdownNow();
+        notificator.close();
     }
 
     @Test
@@ -147,24 +137,22 @@ class CallTracingTest {
     /** SendEmail to an address of its own, with this traceparent (none if null): the address. */
     private String send(String traceparent) {
         String email = "t" + UUID.randomUUID() + "@example.com";
-        Metadata headers = new Metadata();
-        if (traceparent != null) {
-            headers.put(TRACEPARENT, traceparent);
+        if (traceparent == null) {
+            notificator.sendEmail(email, "Hi!");
+        } else {
+            notificator.sendEmailIn(traceparent, email, "Hi!");
         }
-        NotificatorGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                .withDeadlineAfter(5, TimeUnit.SECONDS)
-                .sendEmail(SendEmailRequest.newBuilder().setEmail(email).setContent("Hi!").build());
         return email;
     }
 
-    private static String randomHex(int digits) {
+    /** A random id of {@code digits} hex digits (never all zeros): for trace and span ids. */
+    static String randomHex(int digits) {
         StringBuilder hex = new StringBuilder();
         while (hex.length() < digits) {
             hex.append(Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE));
         }
         return hex.substring(0, digits);
     }
-
     /** Quarkus exports the spans to every SpanExporter bean: in this test, to memory. */
     static class InMemorySpans {
 

@@ -1,19 +1,23 @@
 package dev.microkit.notificator;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
@@ -222,6 +226,53 @@ class NotificatorProcessIT {
             String warning = "Environment variable ETCD_ENDPOINTS is deprecated and will be removed in the next "
                     + "release: use QUARKUS_ETCD_ENDPOINTS (quarkus.etcd.endpoints) instead";
             assertEquals(1, notificator.log().split(Pattern.quote(warning), -1).length - 1, notificator.logTail());
+        }
+    }
+
+    /**
+     * As packaged (the native executable too): each call's log line carries its caller's trace id, also for calls of
+     * dropped traces (the default sampler's, served by {@link CallTracing} without Quarkus' instrumentation) made
+     * side by side, and a call without a trace gets a trace id of its own.
+     */
+    @Test
+    void logsEachCallUnderItsCallersTrace() throws Exception {
+        int port = FreePorts.next();
+        try (AppProcess notificator = startNotificator(port, Map.of());
+                NotificatorChannel channel = NotificatorChannel.to(port)) {
+            pollKey("/services/notificator/127.0.0.1:" + port, Optional::isPresent, Duration.ofSeconds(30));
+            Map<String, String> traceOf = new ConcurrentHashMap<>(); // email -> the trace it was sent in
+            List<Thread> callers = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                Thread caller = new Thread(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        String traceId = CallTracingTest.randomHex(32);
+                        String email = "p" + UUID.randomUUID() + "@example.com";
+                        channel.sendEmailIn("00-" + traceId + "-" + CallTracingTest.randomHex(16) + "-00", email,
+                                "Hi!");
+                        traceOf.put(email, traceId);
+                    }
+                });
+                caller.start();
+                callers.add(caller);
+            }
+            for (Thread caller : callers) {
+                caller.join(30_000);
+            }
+            channel.sendEmail("untraced@example.com", "Hi!");
+            assertEquals(40, traceOf.size());
+
+            Pattern sent = Pattern.compile("traceId=(\\S*) .*Sent email \\S+ to (\\S+)$");
+            Map<String, String> logged = new HashMap<>();
+            await().atMost(Duration.ofSeconds(5)).until(() -> {
+                notificator.log().lines().map(sent::matcher).filter(Matcher::find)
+                        .forEach(line -> logged.put(line.group(2), line.group(1)));
+                return logged.size() == traceOf.size() + 1;
+            });
+            List<String> wrong = traceOf.keySet().stream().filter(email -> !traceOf.get(email).equals(
+                    logged.get(email))).toList();
+            assertEquals(List.of(), wrong, "logged under another trace than their caller's:\n" + notificator.logTail());
+            String own = logged.get("untraced@example.com");
+            assertTrue(own.matches("[0-9a-f]{32}") && !traceOf.containsValue(own), "a trace of its own: " + own);
         }
     }
 }
