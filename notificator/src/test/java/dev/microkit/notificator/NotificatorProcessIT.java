@@ -239,7 +239,8 @@ class NotificatorProcessIT {
         int port = FreePorts.next();
         try (AppProcess notificator = startNotificator(port, Map.of());
                 NotificatorChannel channel = NotificatorChannel.to(port)) {
-            pollKey("/services/notificator/127.0.0.1:" + port, Optional::isPresent, Duration.ofSeconds(30));
+            assertTrue(pollKey("/services/notificator/127.0.0.1:" + port, Optional::isPresent, Duration.ofSeconds(30))
+                    .isPresent(), "not registered:\n" + notificator.logTail());
             Map<String, String> traceOf = new ConcurrentHashMap<>(); // email -> the trace it was sent in
             List<Thread> callers = new ArrayList<>();
             for (int c = 0; c < 4; c++) {

@@ -65,14 +65,6 @@ class NotificatorClientTest {
         return client.sendEmail(email, "Hi!", idempotencyKey).await().atMost(Duration.ofSeconds(10));
     }
 
-    /**
-     * Its log's lines about emails to {@code email} that contain {@code what}: this app's outbox may send others'
-     * pending welcome emails to the notificators a test starts (earlier tests leave some in the shared etcd).
-     */
-    private static long linesAbout(AppProcess notificator, String email, String what) {
-        return notificator.log().lines().filter(line -> line.contains(" to " + email) && line.contains(what)).count();
-    }
-
     private static List<ServiceInstance> listed() {
         return Stork.getInstance().getService("notificator").getInstances().await().atMost(Duration.ofSeconds(5));
     }
@@ -130,7 +122,7 @@ class NotificatorClientTest {
             } catch (NotificatorUnavailableException e) {
                 fail("the first call after the restart failed: " + e.getMessage());
             }
-            assertEquals(1, linesAbout(again, email, "Sent email "));
+            assertEquals(1, Notificators.sentCount(again, email));
         }
         clearRegistry();
     }
@@ -161,18 +153,18 @@ class NotificatorClientTest {
                     .findFirst().orElseThrow();
             String email = "unlisted-" + key + "@example.com";
             send(email, key);
-            assertEquals(1, linesAbout(unlisted, email, "Sent email "));
+            assertEquals(1, Notificators.sentCount(unlisted, email));
 
             etcd.client().getKVClient().delete(listedKey).get(5, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(5)).until(() -> listed().size() == 1);
             send(email, key);
 
-            assertEquals(0, linesAbout(other, email, "Sent email "), "sent again by the listed one:\n" + other.log());
-            assertEquals(1, linesAbout(unlisted, email, "was sent already"), unlisted.log());
+            assertEquals(0, Notificators.sentCount(other, email), "sent again by the listed one:\n" + other.log());
+            assertEquals(1, Notificators.linesAbout(unlisted, email, "was sent already"), unlisted.log());
 
             unlisted.kill();
             send(email, key);
-            assertEquals(1, linesAbout(other, email, "Sent email "), "its instance is gone: the owner sends it");
+            assertEquals(1, Notificators.sentCount(other, email), "its instance is gone: the owner sends it");
         }
         clearRegistry();
     }

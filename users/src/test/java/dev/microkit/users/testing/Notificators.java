@@ -65,12 +65,17 @@ public final class Notificators {
     }
 
     /**
-     * How many emails it sent to addresses ending in {@code addressSuffix}, by its log: a test counts its own, as the
-     * outbox of a users app under test may send other tests' pending welcome emails to the notificators it starts.
+     * How many emails it sent to addresses containing {@code address} (a whole address, or the suffix of a test run's
+     * own), by its log: a test counts its own, as the outbox of a users app under test may send other tests' pending
+     * welcome emails to the notificators it starts.
      */
-    public static long sentCount(AppProcess notificator, String addressSuffix) {
-        return notificator.log().lines()
-                .filter(line -> line.contains("Sent email ") && line.contains(addressSuffix)).count();
+    public static long sentCount(AppProcess notificator, String address) {
+        return linesAbout(notificator, address, "Sent email ");
+    }
+
+    /** Its log's lines that contain {@code what} and are about an address containing {@code address}. */
+    public static long linesAbout(AppProcess notificator, String address, String what) {
+        return notificator.log().lines().filter(line -> line.contains(what) && line.contains(address)).count();
     }
 
     public static String key(int port) {
